@@ -1,0 +1,1 @@
+"""MiniRAG: multi-tenant retrieval-augmented chat on AWS serverless."""

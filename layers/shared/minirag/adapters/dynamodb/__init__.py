@@ -1,0 +1,1 @@
+"""DynamoDB adapters: one table, tenant-first keys (see ARCHITECTURE.md)."""

@@ -1,0 +1,88 @@
+"""PynamoDB item classes of the single table, unbound. `DynamoTables` binds them to a table and endpoint."""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
+
+
+class Item(Model):
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class TenantItem(Item):
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    plan = UnicodeAttribute(default="free")
+    is_active = BooleanAttribute(default=True)
+    owner_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+
+
+class GuardItem(Item):
+    """Uniqueness and lookup guards (slug, login email): written with attribute_not_exists."""
+
+    tenant_id = UnicodeAttribute()
+    target_id = UnicodeAttribute(null=True)
+
+
+class UserItem(Item):
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class TokenItem(Item):
+    token_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    token_prefix = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    created_by = UnicodeAttribute(null=True)
+
+
+class TokenGuardItem(Item):
+    """TOKENHASH#<sha256> / TOKEN: everything needed to authorise a token in one consistent read."""
+
+    tenant_id = UnicodeAttribute()
+    token_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)
+    last_used_at = UTCDateTimeAttribute(null=True)
+
+
+class SessionItem(Item):
+    session_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute(null=True)
+
+
+class CounterItem(Item):
+    count = NumberAttribute(default=0)
+    ttl = TTLAttribute(null=True)
+
+
+ITEM_CLASSES: tuple[type[Item], ...] = (
+    TenantItem,
+    GuardItem,
+    UserItem,
+    TokenItem,
+    TokenGuardItem,
+    SessionItem,
+    CounterItem,
+)

@@ -1,0 +1,37 @@
+"""Key builders: the single place that spells the table's key design."""
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+META = "META"
+
+
+def slug_guard(slug: str) -> tuple[str, str]:
+    return f"SLUG#{slug}", "SLUG"
+
+
+def user_sk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def login_guard(email: str, tenant_id: str) -> tuple[str, str]:
+    """One item per (email, tenant): the uniqueness guard and the cross-tenant login lookup."""
+    return f"LOGIN#{email.lower()}", f"TENANT#{tenant_id}"
+
+
+def token_sk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
+
+
+def token_guard(token_hash: str) -> tuple[str, str]:
+    return f"TOKENHASH#{token_hash}", "TOKEN"
+
+
+def session_sk(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+def counter(key: str, window_start: int) -> tuple[str, str]:
+    return f"RATE#{key}", f"WINDOW#{window_start}"

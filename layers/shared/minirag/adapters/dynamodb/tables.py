@@ -1,0 +1,75 @@
+"""Binds the item classes to one table on one endpoint, and translates storage errors."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from botocore.exceptions import BotoCoreError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+
+from minirag.adapters.dynamodb import items
+from minirag.domain.errors import ConflictError, DependencyUnavailableError
+
+
+@dataclass(frozen=True)
+class DynamoConfig:
+    table_name: str
+    region: str
+    host: str | None
+    access_key: str | None = None
+    secret_key: str | None = None
+    max_retries: int = 3
+    timeout_seconds: float = 5.0
+
+
+class DynamoTables:
+    """Per-wiring subclasses of the item classes, so two tables can live in one process (tests)."""
+
+    def __init__(self, config: DynamoConfig) -> None:
+        self.config = config
+        meta_attrs: dict[str, Any] = {
+            "table_name": config.table_name,
+            "region": config.region,
+            "host": config.host,
+            "max_retry_attempts": config.max_retries,
+            "connect_timeout_seconds": config.timeout_seconds,
+            "read_timeout_seconds": config.timeout_seconds,
+        }
+        if config.access_key:
+            meta_attrs |= {"aws_access_key_id": config.access_key, "aws_secret_access_key": config.secret_key}
+        meta = type("Meta", (), meta_attrs)
+        self._bound = {cls: type(cls.__name__, (cls,), {"Meta": meta}) for cls in items.ITEM_CLASSES}
+        self.connection = Connection(
+            region=config.region,
+            host=config.host,
+            max_retry_attempts=config.max_retries,
+            connect_timeout_seconds=config.timeout_seconds,
+            read_timeout_seconds=config.timeout_seconds,
+        )
+        if config.access_key:
+            self.connection.session.set_credentials(config.access_key, config.secret_key)
+
+    def model[T: items.Item](self, cls: type[T]) -> type[T]:
+        return cast(type[T], self._bound[cls])
+
+
+def _is_conditional_failure(exc: PynamoDBException) -> bool:
+    if isinstance(exc, TransactWriteError):
+        reasons = exc.cancellation_reasons or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+@contextmanager
+def storage_errors(conflict: str = "conflicts with an existing item") -> Iterator[None]:
+    """Conditional-check failures become ConflictError; anything else from the store becomes a 503."""
+    try:
+        yield
+    except PynamoDBException as exc:
+        if _is_conditional_failure(exc):
+            raise ConflictError(conflict) from exc
+        raise DependencyUnavailableError("the metadata store is unavailable") from exc
+    except BotoCoreError as exc:
+        raise DependencyUnavailableError("the metadata store is unavailable") from exc

@@ -1,0 +1,48 @@
+"""Where the JWT secret and Fernet keys come from: settings, Secrets Manager, or a local file."""
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from minirag.config import Settings
+from minirag.security.crypto import new_fernet_key
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    jwt_secret: str
+    fernet_keys: list[str]
+
+
+def load_keys(settings: Settings) -> KeyMaterial:
+    if settings.jwt_secret and settings.fernet_keys:
+        return KeyMaterial(settings.jwt_secret, _split(settings.fernet_keys))
+    if settings.secrets_arn:
+        return _from_secrets_manager(settings)
+    if settings.env in ("local", "test"):
+        return _local_file(settings.data_dir / "keys.json")
+    raise RuntimeError("MINIRAG_JWT_SECRET and MINIRAG_FERNET_KEYS, or MINIRAG_SECRETS_ARN, must be set")
+
+
+def _split(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def _from_secrets_manager(settings: Settings) -> KeyMaterial:
+    client = boto3.client("secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    value = json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"])
+    return KeyMaterial(value["jwt_secret"], _split(value["fernet_keys"]))
+
+
+def _local_file(path: Path) -> KeyMaterial:
+    """Generated once per data folder, so `make run` keeps logins and encrypted secrets across restarts."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"jwt_secret": secrets.token_urlsafe(48), "fernet_keys": new_fernet_key()}
+        path.write_text(json.dumps(payload))
+        path.chmod(0o600)
+    value = json.loads(path.read_text())
+    return KeyMaterial(value["jwt_secret"], _split(value["fernet_keys"]))

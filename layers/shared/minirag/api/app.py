@@ -1,0 +1,22 @@
+"""FastAPI app factory: the same app serves Mangum (buffered) and Lambda Web Adapter (streaming)."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from minirag.api import errors
+from minirag.api.limits import BodyLimitMiddleware
+from minirag.api.routers import api_tokens, auth, health, tenants, users
+from minirag.bootstrap import Services
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(title="MiniRAG", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.services = services
+    for module in (health, tenants, auth, api_tokens, users):
+        app.include_router(module.router)
+    errors.install(app)
+    origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
+                       expose_headers=["X-Next-Cursor", "Retry-After"])
+    app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
+    return app

@@ -1,0 +1,121 @@
+"""Request and response models of the tenancy and auth routes (names: *Create, *Update, *Public)."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from minirag.domain.models import ApiToken, Tenant, User
+from minirag.domain.roles import Role
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,100}$")]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TenantCreate(StrictModel):
+    tenant_name: Name
+    tenant_slug: Slug
+    owner_email: EmailStr
+    owner_password: Password
+    owner_display_name: DisplayName | None = None
+
+
+class TenantPublic(BaseModel):
+    id: str
+    name: str
+    slug: str
+    is_active: bool
+    plan: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: Tenant) -> "TenantPublic":
+        return cls(id=t.id, name=t.name, slug=t.slug, is_active=t.is_active, plan=t.plan, created_at=t.created_at)
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    display_name: str | None
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, u: User) -> "UserPublic":
+        return cls(id=u.id, email=u.email, display_name=u.display_name, role=u.role, is_active=u.is_active,
+                   created_at=u.created_at)
+
+
+class SignupPublic(BaseModel):
+    tenant: TenantPublic
+    user: UserPublic
+    api_token: str
+    token_prefix: str
+
+
+class LoginRequest(StrictModel):
+    email: EmailStr
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+    tenant_slug: Slug | None = None
+
+
+class LoginPublic(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserPublic
+    tenant: TenantPublic
+
+
+class MePublic(BaseModel):
+    user: UserPublic | None
+    tenant: TenantPublic
+    role: Role
+    auth: str
+
+
+class ApiTokenCreate(StrictModel):
+    name: Name
+    expires_at: datetime | None = None
+    role: Role | None = None
+
+
+class ApiTokenPublic(BaseModel):
+    id: str
+    name: str
+    token_prefix: str
+    role: Role
+    is_active: bool
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: ApiToken) -> "ApiTokenPublic":
+        return cls(id=t.id, name=t.name, token_prefix=t.token_prefix, role=t.role, is_active=t.is_active,
+                   expires_at=t.expires_at, last_used_at=t.last_used_at, created_at=t.created_at)
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    raw_token: str
+
+
+class UserCreate(StrictModel):
+    email: EmailStr
+    password: Password
+    display_name: DisplayName | None = None
+    role: Role = Role.MEMBER
+
+
+class UserUpdate(StrictModel):
+    display_name: DisplayName | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+    password: Password | None = None

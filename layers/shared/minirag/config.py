@@ -1,0 +1,47 @@
+"""Settings: read once when wiring (bootstrap), never at import time."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINIRAG_", extra="ignore")
+
+    env: Literal["local", "test", "dev", "prod"] = "local"
+    data_dir: Path = Path(".data")
+
+    # AWS
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    aws_endpoint_url: str | None = Field(None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
+    table_name: str = "minirag"
+    ingest_queue_url: str | None = None
+    webhook_queue_url: str | None = None
+    uploads_bucket: str | None = None
+    secrets_arn: str | None = None  # Secrets Manager secret holding jwt_secret and fernet_keys
+
+    # Keys. Local runs generate and keep them under data_dir; deployed runs read them from Secrets Manager.
+    jwt_secret: str | None = None
+    fernet_keys: str | None = None  # comma-separated, newest first (MultiFernet rotation)
+    jwt_expires_seconds: int = 3600
+
+    # Password hashing (Argon2id). Defaults follow OWASP's recommendation; tests lower them for speed.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 1
+
+    # Abuse limits
+    signup_per_ip_per_hour: int = 10
+    login_attempts_per_ip_per_15min: int = 60
+    login_failures_before_lockout: int = 10
+    lockout_seconds: int = 900
+
+    # HTTP
+    max_body_bytes: int = 1_048_576
+    cors_origins: str = "*"
+
+    # DynamoDB client behaviour
+    dynamodb_max_retries: int = 3
+    dynamodb_timeout_seconds: float = 5.0

@@ -1,0 +1,53 @@
+"""Typed errors raised by services; api/errors.py maps each to one HTTP status."""
+
+
+class MiniRAGError(Exception):
+    """Base class. The message is safe to show to the client."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail or self.__class__.__doc__ or ""
+
+
+class InvalidInputError(MiniRAGError):
+    """The request is malformed."""
+
+
+class AuthenticationError(MiniRAGError):
+    """Missing, invalid or expired credentials."""
+
+
+class PermissionDeniedError(MiniRAGError):
+    """Your role does not allow this."""
+
+
+class NotFoundError(MiniRAGError):
+    """Not found."""
+
+
+class ConflictError(MiniRAGError):
+    """Conflicts with the current state."""
+
+
+class PayloadTooLargeError(MiniRAGError):
+    """Request body too large."""
+
+
+class UnprocessableError(MiniRAGError):
+    """The request is well-formed but cannot be processed."""
+
+
+class RateLimitedError(MiniRAGError):
+    """Too many requests."""
+
+    def __init__(self, detail: str = "", retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DependencyUnavailableError(MiniRAGError):
+    """A dependency is unavailable; try again shortly."""
+
+    def __init__(self, detail: str = "", retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -1,0 +1,77 @@
+"""Entities of the tenancy and auth core. Plain dataclasses: no storage concerns."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from minirag.domain.roles import Role
+
+
+@dataclass
+class Tenant:
+    id: str
+    name: str
+    slug: str
+    created_at: datetime
+    is_active: bool = True
+    plan: str = "free"
+
+
+@dataclass
+class User:
+    id: str
+    tenant_id: str
+    email: str
+    password_hash: str
+    role: Role
+    created_at: datetime
+    display_name: str | None = None
+    is_active: bool = True
+
+
+@dataclass
+class ApiToken:
+    id: str
+    tenant_id: str
+    name: str
+    token_prefix: str
+    token_hash: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None = None
+    is_active: bool = True
+    last_used_at: datetime | None = None
+    created_by: str | None = None
+
+
+@dataclass
+class TokenGrant:
+    """What the hash guard item says about a presented API token: enough to authorise in one read."""
+
+    tenant_id: str
+    token_id: str
+    role: Role
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass
+class Session:
+    id: str
+    tenant_id: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass
+class Principal:
+    """Who is calling: resolved from an API token, a login JWT or (later) a widget key."""
+
+    tenant_id: str
+    role: Role
+    kind: Literal["api_token", "user", "widget"]
+    user_id: str | None = None
+    token_id: str | None = None
+    session_id: str | None = None
+    scopes: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,80 @@
+"""Ports: the small interfaces services depend on. Adapters implement them; tests fake them."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User
+from minirag.domain.roles import Role
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Page[T]:
+    """One page of a list plus the storage key to continue from (None at the end)."""
+
+    def __init__(self, items: Sequence[T], last_key: dict[str, Any] | None) -> None:
+        self.items = list(items)
+        self.last_key = last_key
+
+
+class TenantRepository(Protocol):
+    def create_with_owner(self, *, tenant: Tenant, owner: User, token: ApiToken) -> None:
+        """Tenant, slug guard, owner, email guard, token and token-hash guard: all or nothing."""
+
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def id_for_slug(self, slug: str) -> str | None: ...
+
+    def ping(self) -> None:
+        """Raises if the store cannot be reached."""
+
+
+class UserRepository(Protocol):
+    def add(self, *, tenant_id: str, user: User) -> None: ...
+
+    def get(self, *, tenant_id: str, user_id: str) -> User | None: ...
+
+    def list_all(self, *, tenant_id: str) -> list[User]: ...
+
+    def find_logins(self, *, email: str) -> list[tuple[str, str]]:
+        """(tenant_id, user_id) pairs registered under this email, across tenants."""
+
+    def update(self, *, tenant_id: str, user: User, previous: User) -> None:
+        """Write the new state; keeps the tenant's active-owner count, refusing to drop it to zero."""
+
+
+class TokenRepository(Protocol):
+    def add(self, *, tenant_id: str, token: ApiToken) -> None: ...
+
+    def list_all(self, *, tenant_id: str) -> list[ApiToken]: ...
+
+    def grant(self, *, token_hash: str) -> TokenGrant | None:
+        """Strongly consistent read of the hash guard."""
+
+    def touch(self, *, token_hash: str, at: datetime) -> None: ...
+
+    def revoke(self, *, tenant_id: str, token_id: str) -> bool: ...
+
+
+class SessionRepository(Protocol):
+    def add(self, *, session: Session) -> None: ...
+
+    def get_with_user(self, *, tenant_id: str, session_id: str, user_id: str) -> tuple[Session, User] | None:
+        """Session and user in one strongly consistent read."""
+
+    def delete(self, *, tenant_id: str, session_id: str) -> None: ...
+
+
+class RateLimiter(Protocol):
+    def hit(self, *, key: str, window_seconds: int, now: datetime) -> int:
+        """Count one event in the current fixed window; returns the count so far."""
+
+    def count(self, *, key: str, window_seconds: int, now: datetime) -> int: ...
+
+    def reset(self, *, key: str, window_seconds: int, now: datetime) -> None: ...
+
+
+__all__ = ["Role"]

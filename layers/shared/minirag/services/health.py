@@ -1,0 +1,21 @@
+"""System health: each component answers ok or down; no secrets, no counts."""
+
+from collections.abc import Callable
+
+from minirag.domain.errors import MiniRAGError
+
+
+class HealthService:
+    def __init__(self, *, checks: dict[str, Callable[[], None]]) -> None:
+        self._checks = checks
+
+    def check(self) -> dict[str, object]:
+        components: dict[str, str] = {}
+        for name, probe in self._checks.items():
+            try:
+                probe()
+                components[name] = "ok"
+            except (MiniRAGError, OSError, RuntimeError):
+                components[name] = "down"
+        status = "ok" if all(v == "ok" for v in components.values()) else "degraded"
+        return {"status": status, "components": components}
