@@ -55,20 +55,39 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     users = DynamoUserRepository(tables)
     tokens = DynamoTokenRepository(tables)
     limiter = DynamoRateLimiter(tables)
-    hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
-                            parallelism=settings.argon2_parallelism)
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
     jwt = JwtCodec(keys.jwt_secret, settings.jwt_expires_seconds)
-    limits = LoginLimits(attempts_per_ip_per_15min=settings.login_attempts_per_ip_per_15min,
-                         failures_before_lockout=settings.login_failures_before_lockout,
-                         lockout_seconds=settings.lockout_seconds)
+    limits = LoginLimits(
+        attempts_per_ip_per_15min=settings.login_attempts_per_ip_per_15min,
+        failures_before_lockout=settings.login_failures_before_lockout,
+        lockout_seconds=settings.lockout_seconds,
+    )
     return Services(
         settings=settings,
         clock=clock,
         box=SecretBox(keys.fernet_keys),
-        tenants=TenantService(tenants=tenants, limiter=limiter, hasher=hasher, clock=clock,
-                              signups_per_hour=settings.signup_per_ip_per_hour),
-        auth=AuthService(tenants=tenants, users=users, tokens=tokens, sessions=DynamoSessionRepository(tables),
-                         limiter=limiter, hasher=hasher, jwt=jwt, clock=clock, limits=limits),
+        tenants=TenantService(
+            tenants=tenants,
+            limiter=limiter,
+            hasher=hasher,
+            clock=clock,
+            signups_per_hour=settings.signup_per_ip_per_hour,
+        ),
+        auth=AuthService(
+            tenants=tenants,
+            users=users,
+            tokens=tokens,
+            sessions=DynamoSessionRepository(tables),
+            limiter=limiter,
+            hasher=hasher,
+            jwt=jwt,
+            clock=clock,
+            limits=limits,
+        ),
         api_tokens=ApiTokenService(tokens=tokens, clock=clock),
         users=UserService(users=users, hasher=hasher, clock=clock),
         health=HealthService(checks={"dynamodb": tenants.ping}),

@@ -1,11 +1,14 @@
 """Where the JWT secret and Fernet keys come from: settings, Secrets Manager, or a local file."""
 
+import base64
 import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
@@ -32,9 +35,26 @@ def _split(keys: str) -> list[str]:
 
 
 def _from_secrets_manager(settings: Settings) -> KeyMaterial:
-    client = boto3.client("secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
-    value = json.loads(client.get_secret_value(SecretId=settings.secrets_arn)["SecretString"])
-    return KeyMaterial(value["jwt_secret"], _split(value["fernet_keys"]))
+    client = boto3.client(
+        "secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    value = json.loads(client.get_secret_value(SecretId=settings.secrets_arn or "")["SecretString"])
+    return from_secret_value(value)
+
+
+def from_secret_value(value: dict[str, str]) -> KeyMaterial:
+    """The template generates only `jwt_secret`; the Fernet key is derived from it until `fernet_keys` is set
+    (rotation: put a new key first in `fernet_keys`; keep old ones after it until data is re-encrypted)."""
+    jwt_secret = value["jwt_secret"]
+    fernet = _split(value.get("fernet_keys", "")) or [derive_fernet_key(jwt_secret)]
+    return KeyMaterial(jwt_secret, fernet)
+
+
+def derive_fernet_key(secret: str) -> str:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"minirag-fernet").derive(
+        secret.encode()
+    )
+    return base64.urlsafe_b64encode(derived).decode()
 
 
 def _local_file(path: Path) -> KeyMaterial:

@@ -16,7 +16,12 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(module.router)
     errors.install(app)
     origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]
-    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"],
-                       expose_headers=["X-Next-Cursor", "Retry-After"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Next-Cursor", "Retry-After"],
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
     return app

@@ -47,7 +47,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
         return JSONResponse({"detail": "malformed JSON body"}, status_code=400)
-    safe = [{"loc": list(p.get("loc", ())), "msg": p.get("msg", ""), "type": p.get("type", "")} for p in problems]
+    safe = [
+        {"loc": list(p.get("loc", ())), "msg": p.get("msg", ""), "type": p.get("type", "")} for p in problems
+    ]
     return JSONResponse({"detail": safe}, status_code=422)
 
 

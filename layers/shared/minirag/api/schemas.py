@@ -36,7 +36,9 @@ class TenantPublic(BaseModel):
 
     @classmethod
     def of(cls, t: Tenant) -> "TenantPublic":
-        return cls(id=t.id, name=t.name, slug=t.slug, is_active=t.is_active, plan=t.plan, created_at=t.created_at)
+        return cls(
+            id=t.id, name=t.name, slug=t.slug, is_active=t.is_active, plan=t.plan, created_at=t.created_at
+        )
 
 
 class UserPublic(BaseModel):
@@ -49,8 +51,14 @@ class UserPublic(BaseModel):
 
     @classmethod
     def of(cls, u: User) -> "UserPublic":
-        return cls(id=u.id, email=u.email, display_name=u.display_name, role=u.role, is_active=u.is_active,
-                   created_at=u.created_at)
+        return cls(
+            id=u.id,
+            email=u.email,
+            display_name=u.display_name,
+            role=u.role,
+            is_active=u.is_active,
+            created_at=u.created_at,
+        )
 
 
 class SignupPublic(BaseModel):
@@ -68,7 +76,7 @@ class LoginRequest(StrictModel):
 
 class LoginPublic(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105
     expires_in: int
     user: UserPublic
     tenant: TenantPublic
@@ -99,8 +107,16 @@ class ApiTokenPublic(BaseModel):
 
     @classmethod
     def of(cls, t: ApiToken) -> "ApiTokenPublic":
-        return cls(id=t.id, name=t.name, token_prefix=t.token_prefix, role=t.role, is_active=t.is_active,
-                   expires_at=t.expires_at, last_used_at=t.last_used_at, created_at=t.created_at)
+        return cls(
+            id=t.id,
+            name=t.name,
+            token_prefix=t.token_prefix,
+            role=t.role,
+            is_active=t.is_active,
+            expires_at=t.expires_at,
+            last_used_at=t.last_used_at,
+            created_at=t.created_at,
+        )
 
 
 class ApiTokenCreated(ApiTokenPublic):

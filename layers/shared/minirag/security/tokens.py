@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-API_TOKEN_PREFIX = "mrag_"
+API_TOKEN_PREFIX = "mrag_"  # noqa: S105
 PREFIX_LENGTH = 12
 
 

@@ -23,8 +23,9 @@ class ApiTokenService:
         self._tokens = tokens
         self._clock = clock
 
-    def create(self, principal: Principal, *, name: str, expires_at: datetime | None,
-               role: Role | None) -> NewToken:
+    def create(
+        self, principal: Principal, *, name: str, expires_at: datetime | None, role: Role | None
+    ) -> NewToken:
         require_role(principal, Role.ADMIN)
         role = role or principal.role
         if not principal.role.at_least(role):
@@ -33,9 +34,17 @@ class ApiTokenService:
         if expires_at is not None and expires_at <= now:
             raise UnprocessableError("expires_at must be in the future")
         raw = generate_token()
-        token = ApiToken(id=new_id(), tenant_id=principal.tenant_id, name=name, token_prefix=display_prefix(raw),
-                         token_hash=hash_token(raw), role=role, created_at=now, expires_at=expires_at,
-                         created_by=principal.user_id or principal.token_id)
+        token = ApiToken(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            name=name,
+            token_prefix=display_prefix(raw),
+            token_hash=hash_token(raw),
+            role=role,
+            created_at=now,
+            expires_at=expires_at,
+            created_by=principal.user_id or principal.token_id,
+        )
         self._tokens.add(tenant_id=principal.tenant_id, token=token)
         return NewToken(token=token, raw_token=raw)
 

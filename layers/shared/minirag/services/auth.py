@@ -3,10 +3,17 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from minirag.domain.errors import AuthenticationError, ConflictError, RateLimitedError
+from minirag.domain.errors import AuthenticationError, ConflictError, InvalidInputError, RateLimitedError
 from minirag.domain.ids import new_id
 from minirag.domain.models import Principal, Session, Tenant, User
-from minirag.ports import Clock, RateLimiter, SessionRepository, TenantRepository, TokenRepository, UserRepository
+from minirag.ports import (
+    Clock,
+    RateLimiter,
+    SessionRepository,
+    TenantRepository,
+    TokenRepository,
+    UserRepository,
+)
 from minirag.security.jwt_codec import JwtClaims, JwtCodec, looks_like_jwt
 from minirag.security.passwords import PasswordHasher
 from minirag.security.tokens import hash_token
@@ -32,9 +39,19 @@ class LoginResult:
 
 
 class AuthService:
-    def __init__(self, *, tenants: TenantRepository, users: UserRepository, tokens: TokenRepository,
-                 sessions: SessionRepository, limiter: RateLimiter, hasher: PasswordHasher, jwt: JwtCodec,
-                 clock: Clock, limits: LoginLimits) -> None:
+    def __init__(
+        self,
+        *,
+        tenants: TenantRepository,
+        users: UserRepository,
+        tokens: TokenRepository,
+        sessions: SessionRepository,
+        limiter: RateLimiter,
+        hasher: PasswordHasher,
+        jwt: JwtCodec,
+        clock: Clock,
+        limits: LoginLimits,
+    ) -> None:
         self._tenants = tenants
         self._users = users
         self._tokens = tokens
@@ -48,13 +65,22 @@ class AuthService:
     def login(self, *, email: str, password: str, tenant_slug: str | None, client_ip: str) -> LoginResult:
         now = self._clock.now()
         email = email.lower()
-        enforce_limit(self._limiter, key=f"login-ip#{client_ip}", limit=self._limits.attempts_per_ip_per_15min,
-                      window_seconds=900, now=now)
+        enforce_limit(
+            self._limiter,
+            key=f"login-ip#{client_ip}",
+            limit=self._limits.attempts_per_ip_per_15min,
+            window_seconds=900,
+            now=now,
+        )
         failures_key = f"login-fail#{email}"
         window = self._limits.lockout_seconds
-        if self._limiter.count(key=failures_key, window_seconds=window, now=now) >= self._limits.failures_before_lockout:
-            raise RateLimitedError("too many failed logins; account locked for a while",
-                                   retry_after=retry_after(now, window))
+        if (
+            self._limiter.count(key=failures_key, window_seconds=window, now=now)
+            >= self._limits.failures_before_lockout
+        ):
+            raise RateLimitedError(
+                "too many failed logins; account locked for a while", retry_after=retry_after(now, window)
+            )
         matches = self._matching_users(email, password, tenant_slug)
         if not matches:
             self._limiter.hit(key=failures_key, window_seconds=window, now=now)
@@ -62,13 +88,20 @@ class AuthService:
         if len(matches) > 1:
             raise ConflictError("this email belongs to several tenants; send tenant_slug to choose one")
         user, tenant = matches[0]
-        session = Session(id=new_id(), tenant_id=tenant.id, user_id=user.id, created_at=now,
-                          expires_at=now + timedelta(seconds=self._jwt.expires_seconds))
+        session = Session(
+            id=new_id(),
+            tenant_id=tenant.id,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self._jwt.expires_seconds),
+        )
         self._sessions.add(session=session)
         token = self._jwt.encode(JwtClaims(user_id=user.id, tenant_id=tenant.id, session_id=session.id), now)
         return LoginResult(access_token=token, expires_in=self._jwt.expires_seconds, user=user, tenant=tenant)
 
-    def _matching_users(self, email: str, password: str, tenant_slug: str | None) -> list[tuple[User, Tenant]]:
+    def _matching_users(
+        self, email: str, password: str, tenant_slug: str | None
+    ) -> list[tuple[User, Tenant]]:
         logins = self._users.find_logins(email=email)
         if tenant_slug is not None:
             tenant_id = self._tenants.id_for_slug(tenant_slug)
@@ -87,7 +120,7 @@ class AuthService:
 
     def logout(self, principal: Principal) -> None:
         if principal.session_id is None:
-            raise AuthenticationError("only a login session can log out; revoke API tokens instead")
+            raise InvalidInputError("only a login session can log out; revoke API tokens instead")
         self._sessions.delete(tenant_id=principal.tenant_id, session_id=principal.session_id)
 
     def authenticate(self, credential: str) -> Principal:
@@ -96,9 +129,10 @@ class AuthService:
         return self._from_api_token(credential)
 
     def _from_jwt(self, credential: str) -> Principal:
-        claims = self._jwt.decode(credential)
-        found = self._sessions.get_with_user(tenant_id=claims.tenant_id, session_id=claims.session_id,
-                                             user_id=claims.user_id)
+        claims = self._jwt.decode(credential, self._clock.now())
+        found = self._sessions.get_with_user(
+            tenant_id=claims.tenant_id, session_id=claims.session_id, user_id=claims.user_id
+        )
         if found is None:
             raise AuthenticationError("session revoked")
         session, user = found
@@ -106,8 +140,9 @@ class AuthService:
             raise AuthenticationError("user deactivated")
         if session.expires_at <= self._clock.now():
             raise AuthenticationError("token expired")
-        return Principal(tenant_id=claims.tenant_id, role=user.role, kind="user", user_id=user.id,
-                         session_id=session.id)
+        return Principal(
+            tenant_id=claims.tenant_id, role=user.role, kind="user", user_id=user.id, session_id=session.id
+        )
 
     def _from_api_token(self, credential: str) -> Principal:
         token_hash = hash_token(credential)
@@ -119,4 +154,6 @@ class AuthService:
             raise AuthenticationError("token expired")
         if grant.last_used_at is None or now - grant.last_used_at >= _TOUCH_EVERY:
             self._tokens.touch(token_hash=token_hash, at=now)
-        return Principal(tenant_id=grant.tenant_id, role=grant.role, kind="api_token", token_id=grant.token_id)
+        return Principal(
+            tenant_id=grant.tenant_id, role=grant.role, kind="api_token", token_id=grant.token_id
+        )

@@ -25,14 +25,21 @@ class UserService:
         self._hasher = hasher
         self._clock = clock
 
-    def create(self, principal: Principal, *, email: str, password: str, display_name: str | None,
-               role: Role) -> User:
+    def create(
+        self, principal: Principal, *, email: str, password: str, display_name: str | None, role: Role
+    ) -> User:
         require_role(principal, Role.ADMIN)
         if role == Role.OWNER:
             require_role(principal, Role.OWNER)
-        user = User(id=new_id(), tenant_id=principal.tenant_id, email=email.lower(),
-                    password_hash=self._hasher.hash(password), role=role, display_name=display_name,
-                    created_at=self._clock.now())
+        user = User(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            email=email.lower(),
+            password_hash=self._hasher.hash(password),
+            role=role,
+            display_name=display_name,
+            created_at=self._clock.now(),
+        )
         self._users.add(tenant_id=principal.tenant_id, user=user)
         return user
 
@@ -63,5 +70,3 @@ class UserService:
 
     def deactivate(self, principal: Principal, user_id: str) -> None:
         self.update(principal, user_id, UserChanges(is_active=False))
-
-

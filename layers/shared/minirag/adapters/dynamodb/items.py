@@ -73,7 +73,7 @@ class SessionItem(Item):
 
 
 class CounterItem(Item):
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)
     ttl = TTLAttribute(null=True)
 
 

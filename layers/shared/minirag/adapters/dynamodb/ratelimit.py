@@ -20,16 +20,18 @@ class DynamoRateLimiter:
         item = self._counter(*keys.counter(key, start))
         expires = datetime.fromtimestamp(start + 2 * window_seconds, UTC)
         with storage_errors():
-            item.update(actions=[self._counter.count.add(1), self._counter.ttl.set(expires)])
-        return int(item.count)
+            item.update(actions=[self._counter.hits.add(1), self._counter.ttl.set(expires)])
+        return int(item.hits)
 
     def count(self, *, key: str, window_seconds: int, now: datetime) -> int:
         with storage_errors():
             try:
-                item = self._counter.get(*keys.counter(key, _window(now, window_seconds)), consistent_read=True)
+                item = self._counter.get(
+                    *keys.counter(key, _window(now, window_seconds)), consistent_read=True
+                )
             except self._counter.DoesNotExist:
                 return 0
-        return int(item.count)
+        return int(item.hits)
 
     def reset(self, *, key: str, window_seconds: int, now: datetime) -> None:
         with storage_errors():

@@ -41,8 +41,13 @@ class DynamoSessionRepository:
                 return None
         if s.user_id != user_id:
             return None
-        session = Session(id=s.session_id, tenant_id=tenant_id, user_id=s.user_id,
-                          created_at=s.created_at, expires_at=s.expires_at)
+        session = Session(
+            id=s.session_id,
+            tenant_id=tenant_id,
+            user_id=s.user_id,
+            created_at=s.created_at,
+            expires_at=s.expires_at,
+        )
         return session, to_user(u, tenant_id)
 
     def delete(self, *, tenant_id: str, session_id: str) -> None:

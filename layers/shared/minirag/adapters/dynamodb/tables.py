@@ -49,7 +49,7 @@ class DynamoTables:
             read_timeout_seconds=config.timeout_seconds,
         )
         if config.access_key:
-            self.connection.session.set_credentials(config.access_key, config.secret_key)
+            self.connection.session.set_credentials(config.access_key, config.secret_key or "")
 
     def model[T: items.Item](self, cls: type[T]) -> type[T]:
         return cast(type[T], self._bound[cls])

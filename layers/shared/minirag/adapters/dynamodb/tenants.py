@@ -34,7 +34,10 @@ class DynamoTenantRepository:
         )
         with storage_errors("tenant slug already taken"):
             with TransactWrite(connection=self._tables.connection) as tx:
-                tx.save(self._guard(slug_pk, slug_sk, tenant_id=tenant.id), condition=self._guard.pk.does_not_exist())
+                tx.save(
+                    self._guard(slug_pk, slug_sk, tenant_id=tenant.id),
+                    condition=self._guard.pk.does_not_exist(),
+                )
                 tx.save(record, condition=self._tenant.pk.does_not_exist())
                 tx.save(user_item(self._user, owner), condition=self._user.pk.does_not_exist())
                 tx.save(login_item(self._guard, owner), condition=self._guard.pk.does_not_exist())

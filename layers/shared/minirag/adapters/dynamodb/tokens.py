@@ -30,8 +30,14 @@ def token_item(model: type[TokenItem], token: ApiToken) -> TokenItem:
 
 def guard_item(model: type[TokenGuardItem], token: ApiToken) -> TokenGuardItem:
     pk, sk = keys.token_guard(token.token_hash)
-    return model(pk, sk, tenant_id=token.tenant_id, token_id=token.id, role=token.role.value,
-                 expires_at=token.expires_at)
+    return model(
+        pk,
+        sk,
+        tenant_id=token.tenant_id,
+        token_id=token.id,
+        role=token.role.value,
+        expires_at=token.expires_at,
+    )
 
 
 class DynamoTokenRepository:
@@ -41,10 +47,9 @@ class DynamoTokenRepository:
         self._guard = tables.model(TokenGuardItem)
 
     def add(self, *, tenant_id: str, token: ApiToken) -> None:
-        with storage_errors():
-            with TransactWrite(connection=self._tables.connection) as tx:
-                tx.save(token_item(self._token, token), condition=self._token.pk.does_not_exist())
-                tx.save(guard_item(self._guard, token), condition=self._guard.pk.does_not_exist())
+        with storage_errors(), TransactWrite(connection=self._tables.connection) as tx:
+            tx.save(token_item(self._token, token), condition=self._token.pk.does_not_exist())
+            tx.save(guard_item(self._guard, token), condition=self._guard.pk.does_not_exist())
 
     def list_all(self, *, tenant_id: str) -> list[ApiToken]:
         with storage_errors():
@@ -59,8 +64,13 @@ class DynamoTokenRepository:
                 g = self._guard.get(*keys.token_guard(token_hash), consistent_read=True)
             except self._guard.DoesNotExist:
                 return None
-        return TokenGrant(tenant_id=g.tenant_id, token_id=g.token_id, role=Role(g.role),
-                          expires_at=g.expires_at, last_used_at=g.last_used_at)
+        return TokenGrant(
+            tenant_id=g.tenant_id,
+            token_id=g.token_id,
+            role=Role(g.role),
+            expires_at=g.expires_at,
+            last_used_at=g.last_used_at,
+        )
 
     def touch(self, *, token_hash: str, at: datetime) -> None:
         guard = self._guard(*keys.token_guard(token_hash))
@@ -73,11 +83,15 @@ class DynamoTokenRepository:
     def revoke(self, *, tenant_id: str, token_id: str) -> bool:
         with storage_errors():
             try:
-                record = self._token.get(keys.tenant_pk(tenant_id), keys.token_sk(token_id), consistent_read=True)
+                record = self._token.get(
+                    keys.tenant_pk(tenant_id), keys.token_sk(token_id), consistent_read=True
+                )
             except self._token.DoesNotExist:
                 return False
             with TransactWrite(connection=self._tables.connection) as tx:
-                tx.update(record, actions=[self._token.is_active.set(False)], condition=self._token.pk.exists())
+                tx.update(
+                    record, actions=[self._token.is_active.set(False)], condition=self._token.pk.exists()
+                )
                 tx.delete(self._guard(*keys.token_guard(record.token_hash)))
         return True
 

@@ -89,16 +89,15 @@ class DynamoUserRepository:
         item = user_item(self._user, user)
         unchanged = (self._user.role == previous.role.value) & (self._user.is_active == previous.is_active)
         try:
-            with storage_errors():
-                with TransactWrite(connection=self._tables.connection) as tx:
-                    tx.save(item, condition=unchanged)
-                    if delta:
-                        guard = self._tenant.owner_count > 1 if delta < 0 else self._tenant.pk.exists()
-                        tx.update(
-                            self._tenant(keys.tenant_pk(tenant_id), keys.META),
-                            actions=[self._tenant.owner_count.add(delta)],
-                            condition=guard,
-                        )
+            with storage_errors(), TransactWrite(connection=self._tables.connection) as tx:
+                tx.save(item, condition=unchanged)
+                if delta:
+                    guard = self._tenant.owner_count > 1 if delta < 0 else self._tenant.pk.exists()
+                    tx.update(
+                        self._tenant(keys.tenant_pk(tenant_id), keys.META),
+                        actions=[self._tenant.owner_count.add(delta)],
+                        condition=guard,
+                    )
         except ConflictError as exc:
             if delta < 0:
                 raise ConflictError("the last active owner cannot be removed or demoted") from exc

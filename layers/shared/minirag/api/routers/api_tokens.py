@@ -8,7 +8,9 @@ router = APIRouter(prefix="/v1/api-tokens", tags=["api-tokens"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_token(body: ApiTokenCreate, services: ServicesDep, principal: PrincipalDep) -> ApiTokenCreated:
-    created = services.api_tokens.create(principal, name=body.name, expires_at=body.expires_at, role=body.role)
+    created = services.api_tokens.create(
+        principal, name=body.name, expires_at=body.expires_at, role=body.role
+    )
     public = ApiTokenPublic.of(created.token)
     return ApiTokenCreated(**public.model_dump(), raw_token=created.raw_token)
 

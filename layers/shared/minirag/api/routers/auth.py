@@ -8,18 +8,27 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 @router.post("/login")
 def login(body: LoginRequest, services: ServicesDep, ip: ClientIpDep) -> LoginPublic:
-    result = services.auth.login(email=str(body.email), password=body.password, tenant_slug=body.tenant_slug,
-                                 client_ip=ip)
-    return LoginPublic(access_token=result.access_token, expires_in=result.expires_in,
-                       user=UserPublic.of(result.user), tenant=TenantPublic.of(result.tenant))
+    result = services.auth.login(
+        email=str(body.email), password=body.password, tenant_slug=body.tenant_slug, client_ip=ip
+    )
+    return LoginPublic(
+        access_token=result.access_token,
+        expires_in=result.expires_in,
+        user=UserPublic.of(result.user),
+        tenant=TenantPublic.of(result.tenant),
+    )
 
 
 @router.get("/me")
 def me(services: ServicesDep, principal: PrincipalDep) -> MePublic:
     tenant = services.tenants.get(principal.tenant_id)
     user = services.users.get(principal, principal.user_id) if principal.user_id else None
-    return MePublic(user=UserPublic.of(user) if user else None, tenant=TenantPublic.of(tenant),
-                    role=principal.role, auth=principal.kind)
+    return MePublic(
+        user=UserPublic.of(user) if user else None,
+        tenant=TenantPublic.of(tenant),
+        role=principal.role,
+        auth=principal.kind,
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -16,8 +16,12 @@ def create_tenant(body: TenantCreate, services: ServicesDep, ip: ClientIpDep) ->
         owner_display_name=body.owner_display_name,
         client_ip=ip,
     )
-    return SignupPublic(tenant=TenantPublic.of(result.tenant), user=UserPublic.of(result.owner),
-                        api_token=result.raw_token, token_prefix=result.token.token_prefix)
+    return SignupPublic(
+        tenant=TenantPublic.of(result.tenant),
+        user=UserPublic.of(result.owner),
+        api_token=result.raw_token,
+        token_prefix=result.token.token_prefix,
+    )
 
 
 @router.get("/me")

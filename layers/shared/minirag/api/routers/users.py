@@ -9,8 +9,13 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, services: ServicesDep, principal: PrincipalDep) -> UserPublic:
-    user = services.users.create(principal, email=str(body.email), password=body.password,
-                                 display_name=body.display_name, role=body.role)
+    user = services.users.create(
+        principal,
+        email=str(body.email),
+        password=body.password,
+        display_name=body.display_name,
+        role=body.role,
+    )
     return UserPublic.of(user)
 
 

@@ -1,0 +1,82 @@
+"""Shared fixtures: one moto server per test worker, resources provisioned from template.yaml."""
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from moto.server import ThreadedMotoServer
+
+from minirag.api.app import create_app
+from minirag.bootstrap import Services, build_services
+from minirag.config import Settings
+from minirag.security.crypto import new_fernet_key
+from scripts.localcloud.provision import provision
+from tests.support.clock import FakeClock
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws_env(aws_endpoint: str) -> dict[str, str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return provision(aws_endpoint, prefix=f"minirag-test-{worker}")
+
+
+def make_settings(aws_endpoint: str, aws_env: dict[str, str], data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": "test",
+        "data_dir": data_dir,
+        "aws_region": "us-east-1",
+        "aws_endpoint_url": aws_endpoint,
+        "table_name": aws_env["MINIRAG_TABLE_NAME"],
+        "ingest_queue_url": aws_env.get("MINIRAG_INGEST_QUEUE_URL"),
+        "webhook_queue_url": aws_env.get("MINIRAG_WEBHOOK_QUEUE_URL"),
+        "uploads_bucket": aws_env.get("MINIRAG_UPLOADS_BUCKET"),
+        "jwt_secret": "test-secret-" + "x" * 40,
+        "fernet_keys": new_fernet_key(),
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "signup_per_ip_per_hour": 100_000,
+        "login_attempts_per_ip_per_15min": 100_000,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def services(aws_endpoint: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
+             clock: FakeClock) -> Services:
+    settings = make_settings(aws_endpoint, aws_env, tmp_path_factory.mktemp("data"))
+    return build_services(settings, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
