@@ -43,7 +43,9 @@ def aws_env(aws_endpoint: str) -> dict[str, str]:
     return provision(aws_endpoint, prefix=f"minirag-test-{worker}")
 
 
-def make_settings(aws_endpoint: str, aws_env: dict[str, str], data_dir: Path, **overrides: object) -> Settings:
+def make_settings(
+    aws_endpoint: str, aws_env: dict[str, str], data_dir: Path, **overrides: object
+) -> Settings:
     values: dict[str, object] = {
         "env": "test",
         "data_dir": data_dir,
@@ -70,8 +72,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(scope="session")
-def services(aws_endpoint: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory,
-             clock: FakeClock) -> Services:
+def services(
+    aws_endpoint: str, aws_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, clock: FakeClock
+) -> Services:
     settings = make_settings(aws_endpoint, aws_env, tmp_path_factory.mktemp("data"))
     return build_services(settings, clock=clock)
 

@@ -15,8 +15,14 @@ from tests.support.clock import FakeClock
 
 @pytest.fixture
 def strict_client(aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(aws_endpoint, aws_env, tmp_path, signup_per_ip_per_hour=2,
-                             login_failures_before_lockout=3, lockout_seconds=600)
+    settings = make_settings(
+        aws_endpoint,
+        aws_env,
+        tmp_path,
+        signup_per_ip_per_hour=2,
+        login_failures_before_lockout=3,
+        lockout_seconds=600,
+    )
     services = build_services(settings, clock=FakeClock())
     with TestClient(create_app(services), client=(unique("10.0.0"), 50000)) as client:
         yield client
@@ -24,8 +30,12 @@ def strict_client(aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) ->
 
 def _signup_body() -> dict[str, str]:
     slug = unique("rl")
-    return {"tenant_name": slug, "tenant_slug": slug, "owner_email": f"{slug}@example.com",
-            "owner_password": PASSWORD}
+    return {
+        "tenant_name": slug,
+        "tenant_slug": slug,
+        "owner_email": f"{slug}@example.com",
+        "owner_password": PASSWORD,
+    }
 
 
 def test_signup_is_rate_limited_per_ip(strict_client: TestClient) -> None:

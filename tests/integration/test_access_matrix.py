@@ -32,12 +32,51 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("GET", "/v1/users/{user_id}"): "member",
     ("PATCH", "/v1/users/{user_id}"): "admin",
     ("DELETE", "/v1/users/{user_id}"): "admin",
+    ("POST", "/v1/bot-profiles"): "admin",
+    ("GET", "/v1/bot-profiles"): "member",
+    ("GET", "/v1/bot-profiles/{bot_id}"): "member",
+    ("PATCH", "/v1/bot-profiles/{bot_id}"): "admin",
+    ("DELETE", "/v1/bot-profiles/{bot_id}"): "admin",
+    ("POST", "/v1/sources"): "admin",
+    ("POST", "/v1/sources/batch"): "admin",
+    ("POST", "/v1/sources/upload"): "admin",
+    ("POST", "/v1/sources/upload-url"): "admin",
+    ("GET", "/v1/sources"): "member",
+    ("GET", "/v1/sources/{source_id}"): "member",
+    ("GET", "/v1/sources/{source_id}/children"): "member",
+    ("PATCH", "/v1/sources/{source_id}"): "admin",
+    ("DELETE", "/v1/sources/{source_id}"): "admin",
+    ("POST", "/v1/sources/{source_id}/ingest"): "admin",
+    ("POST", "/v1/sources/{source_id}/ingest-children"): "admin",
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/api-tokens"): {"name": "matrix"},
     ("POST", "/v1/users"): {"email": "matrix-{n}@example.com", "password": "matrix password"},
     ("PATCH", "/v1/users/{user_id}"): {"display_name": "changed"},
+    ("POST", "/v1/bot-profiles"): {"name": "matrix"},
+    ("PATCH", "/v1/bot-profiles/{bot_id}"): {"name": "changed"},
+    ("POST", "/v1/sources"): {
+        "bot_profile_id": "{bot_id}",
+        "name": "s",
+        "source_type": "text",
+        "content": "x",
+    },
+    ("POST", "/v1/sources/batch"): {
+        "bot_profile_id": "{bot_id}",
+        "name": "b",
+        "children": [{"name": "c", "source_type": "text", "content": "x"}],
+    },
+    ("POST", "/v1/sources/upload-url"): {
+        "bot_profile_id": "{bot_id}",
+        "filename": "a.pdf",
+        "content_type": "application/pdf",
+        "size": 10,
+    },
+    ("PATCH", "/v1/sources/{source_id}"): {"name": "changed"},
+}
+FORMS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/v1/sources/upload"): {"bot_profile_id": "{bot_id}"},
 }
 
 
@@ -49,14 +88,40 @@ def spec_routes(client: TestClient) -> set[tuple[str, str]]:
 def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
     user_id, _ = add_user(client, tenant, "member")
     token = client.post("/v1/api-tokens", json={"name": "victim"}, headers=tenant.headers).json()
-    return {"user_id": user_id, "token_id": token["id"]}
+    bot = client.post("/v1/bot-profiles", json={"name": "victim"}, headers=tenant.headers).json()
+    source = client.post(
+        "/v1/sources",
+        headers=tenant.headers,
+        json={
+            "bot_profile_id": bot["id"],
+            "name": "secret notes",
+            "source_type": "text",
+            "content": "victim text",
+        },
+    ).json()
+    return {"user_id": user_id, "token_id": token["id"], "bot_id": bot["id"], "source_id": source["id"]}
 
 
-def call(client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str], n: int) -> Any:
-    body = BODIES.get((method, path))
-    if body is not None:
-        body = {k: v.format(n=n) if isinstance(v, str) else v for k, v in body.items()}
-    return client.request(method, path.format(**ids), json=body, headers=headers)
+def _fill(value: Any, ids: dict[str, str], n: int) -> Any:
+    if isinstance(value, str):
+        return value.format(n=n, **ids)
+    if isinstance(value, list):
+        return [_fill(v, ids, n) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, ids, n) for k, v in value.items()}
+    return value
+
+
+def call(
+    client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str], n: int
+) -> Any:
+    url = path.format(**ids)
+    if (method, path) in FORMS:
+        files = {"file": ("notes.txt", b"some notes", "text/plain")}
+        return client.request(
+            method, url, data=_fill(FORMS[method, path], ids, n), files=files, headers=headers
+        )
+    return client.request(method, url, json=_fill(BODIES.get((method, path)), ids, n), headers=headers)
 
 
 def test_every_route_is_classified(client: TestClient) -> None:
@@ -88,7 +153,7 @@ def test_foreign_ids_are_404_and_leak_nothing(client: TestClient, credential: st
     attacker = signup(client)
     headers = attacker.headers if credential == "api_token" else bearer(_owner_jwt(client, attacker))
     for n, (method, path) in enumerate(sorted(ROLE_TABLE)):
-        if "{" not in path:
+        if "{" not in path and not _names_foreign_id(method, path):
             continue
         response = call(client, method, path, ids, headers, n)
         assert response.status_code == 404, (method, path, response.status_code)
@@ -99,8 +164,16 @@ def test_foreign_ids_are_404_and_leak_nothing(client: TestClient, credential: st
     assert all(t["is_active"] for t in tokens)
 
 
+def _names_foreign_id(method: str, path: str) -> bool:
+    """Routes whose body (not path) carries the foreign id: creating sources under A's bot."""
+    body = {**BODIES.get((method, path), {}), **FORMS.get((method, path), {})}
+    return "{bot_id}" in str(body)
+
+
 def _owner_jwt(client: TestClient, tenant: TenantCtx) -> str:
-    response = client.post("/v1/auth/login", json={"email": tenant.owner_email, "password": "correct horse battery",
-                                                   "tenant_slug": tenant.slug})
+    response = client.post(
+        "/v1/auth/login",
+        json={"email": tenant.owner_email, "password": "correct horse battery", "tenant_slug": tenant.slug},
+    )
     token: str = response.json()["access_token"]
     return token

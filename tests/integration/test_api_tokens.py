@@ -32,8 +32,9 @@ def test_create_list_use_and_revoke(client: TestClient) -> None:
 def test_expiring_token_stops_working(client: TestClient, clock: FakeClock) -> None:
     tenant = signup(client)
     expires = (clock.now() + timedelta(minutes=5)).isoformat()
-    raw = client.post("/v1/api-tokens", json={"name": "short", "expires_at": expires},
-                      headers=tenant.headers).json()["raw_token"]
+    raw = client.post(
+        "/v1/api-tokens", json={"name": "short", "expires_at": expires}, headers=tenant.headers
+    ).json()["raw_token"]
     assert client.get("/v1/tenants/me", headers=bearer(raw)).status_code == 200
     clock.advance(301)
     response = client.get("/v1/tenants/me", headers=bearer(raw))
@@ -52,7 +53,9 @@ def test_admin_cannot_mint_an_owner_token(client: TestClient) -> None:
     _, admin_jwt = add_user(client, tenant, "admin")
     denied = client.post("/v1/api-tokens", json={"name": "up", "role": "owner"}, headers=bearer(admin_jwt))
     assert denied.status_code == 403
-    allowed = client.post("/v1/api-tokens", json={"name": "down", "role": "member"}, headers=bearer(admin_jwt))
+    allowed = client.post(
+        "/v1/api-tokens", json={"name": "down", "role": "member"}, headers=bearer(admin_jwt)
+    )
     assert allowed.status_code == 201 and allowed.json()["role"] == "member"
     member_token = allowed.json()["raw_token"]
     assert client.get("/v1/api-tokens", headers=bearer(member_token)).status_code == 403

@@ -27,7 +27,9 @@ def test_api_token_me_has_no_user(client: TestClient) -> None:
 def test_wrong_password_and_unknown_email_look_alike(client: TestClient) -> None:
     tenant = signup(client)
     wrong = client.post("/v1/auth/login", json={"email": tenant.owner_email, "password": "wrong-password"})
-    unknown = client.post("/v1/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"})
+    unknown = client.post(
+        "/v1/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json() == {"detail": "invalid email or password"}
 
@@ -40,8 +42,9 @@ def test_same_email_in_two_tenants_is_never_a_500(client: TestClient) -> None:
     assert "tenant_slug" in ambiguous.json()["detail"]
     token = login(client, first.owner_email, slug=second.slug)
     assert client.get("/v1/tenants/me", headers=bearer(token)).json()["id"] == second.id
-    wrong_slug = client.post("/v1/auth/login",
-                             json={"email": first.owner_email, "password": PASSWORD, "tenant_slug": "no-such-t"})
+    wrong_slug = client.post(
+        "/v1/auth/login", json={"email": first.owner_email, "password": PASSWORD, "tenant_slug": "no-such-t"}
+    )
     assert wrong_slug.status_code == 401
 
 
@@ -77,8 +80,11 @@ def test_expired_jwt_is_refused(client: TestClient, clock: FakeClock) -> None:
 
 def test_bad_credentials_are_401_with_challenge(client: TestClient) -> None:
     tenant = signup(client)
-    forged = jwt.encode({"sub": tenant.owner_id, "tid": tenant.id, "sid": "x", "aud": "minirag", "exp": 2**40},
-                        "some-other-secret-that-is-long-enough-000", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": tenant.owner_id, "tid": tenant.id, "sid": "x", "aud": "minirag", "exp": 2**40},
+        "some-other-secret-that-is-long-enough-000",
+        algorithm="HS256",
+    )
     cases = [
         {},
         {"Authorization": "Bearer"},
@@ -97,4 +103,7 @@ def test_bad_credentials_are_401_with_challenge(client: TestClient) -> None:
 def test_login_validation(client: TestClient) -> None:
     assert client.post("/v1/auth/login", json={"email": "a@example.com"}).status_code == 422
     assert client.post("/v1/auth/login", json={"email": "nope", "password": "x"}).status_code == 422
-    assert client.post("/v1/auth/login", content=b"[", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        client.post("/v1/auth/login", content=b"[", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )

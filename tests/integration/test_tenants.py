@@ -18,8 +18,13 @@ def test_signup_creates_tenant_owner_and_a_working_token(client: TestClient) -> 
     slug = unique("acme")
     response = client.post(
         "/v1/tenants",
-        json={"tenant_name": "Acme", "tenant_slug": slug, "owner_email": "Boss@Example.com",
-              "owner_password": PASSWORD, "owner_display_name": "The Boss"},
+        json={
+            "tenant_name": "Acme",
+            "tenant_slug": slug,
+            "owner_email": "Boss@Example.com",
+            "owner_password": PASSWORD,
+            "owner_display_name": "The Boss",
+        },
     )
     assert response.status_code == 201
     body = response.json()
@@ -35,8 +40,12 @@ def test_duplicate_slug_is_409_and_writes_nothing(client: TestClient) -> None:
     first = signup(client)
     response = client.post(
         "/v1/tenants",
-        json={"tenant_name": "Copycat", "tenant_slug": first.slug, "owner_email": "copycat@example.com",
-              "owner_password": PASSWORD},
+        json={
+            "tenant_name": "Copycat",
+            "tenant_slug": first.slug,
+            "owner_email": "copycat@example.com",
+            "owner_password": PASSWORD,
+        },
     )
     assert response.status_code == 409
     assert "slug" in response.json()["detail"]
@@ -45,8 +54,12 @@ def test_duplicate_slug_is_409_and_writes_nothing(client: TestClient) -> None:
 
 
 def test_signup_validation_errors(client: TestClient) -> None:
-    good = {"tenant_name": "X", "tenant_slug": unique("v"), "owner_email": "v@example.com",
-            "owner_password": PASSWORD}
+    good = {
+        "tenant_name": "X",
+        "tenant_slug": unique("v"),
+        "owner_email": "v@example.com",
+        "owner_password": PASSWORD,
+    }
     cases = [
         ({**good, "tenant_slug": "Bad Slug!"}, 422),
         ({**good, "tenant_slug": "a"}, 422),

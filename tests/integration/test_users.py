@@ -8,16 +8,20 @@ from tests.support.api import PASSWORD, add_user, bearer, signup, unique
 def test_create_list_get_and_update(client: TestClient) -> None:
     tenant = signup(client)
     email = f"{unique('m')}@example.com"
-    created = client.post("/v1/users", json={"email": email, "password": PASSWORD, "display_name": "Mia"},
-                          headers=tenant.headers)
+    created = client.post(
+        "/v1/users",
+        json={"email": email, "password": PASSWORD, "display_name": "Mia"},
+        headers=tenant.headers,
+    )
     assert created.status_code == 201
     user = created.json()
     assert user["role"] == "member" and user["is_active"] is True and "password" not in user
     listed = client.get("/v1/users", headers=tenant.headers).json()
     assert [u["email"] for u in listed] == [tenant.owner_email, email]
     assert client.get(f"/v1/users/{user['id']}", headers=tenant.headers).json()["display_name"] == "Mia"
-    patched = client.patch(f"/v1/users/{user['id']}", json={"display_name": "Mia R.", "role": "admin"},
-                           headers=tenant.headers)
+    patched = client.patch(
+        f"/v1/users/{user['id']}", json={"display_name": "Mia R.", "role": "admin"}, headers=tenant.headers
+    )
     assert patched.status_code == 200 and patched.json()["role"] == "admin"
     assert patched.json()["display_name"] == "Mia R."
 
@@ -54,8 +58,9 @@ def test_only_an_owner_creates_or_changes_owners(client: TestClient) -> None:
     _, admin_jwt = add_user(client, tenant, "admin")
     body = {"email": f"{unique('o')}@example.com", "password": PASSWORD, "role": "owner"}
     assert client.post("/v1/users", json=body, headers=bearer(admin_jwt)).status_code == 403
-    owner_patch = client.patch(f"/v1/users/{tenant.owner_id}", json={"display_name": "x"},
-                               headers=bearer(admin_jwt))
+    owner_patch = client.patch(
+        f"/v1/users/{tenant.owner_id}", json={"display_name": "x"}, headers=bearer(admin_jwt)
+    )
     assert owner_patch.status_code == 403
     member_id, _ = add_user(client, tenant, "member")
     promote = client.patch(f"/v1/users/{member_id}", json={"role": "owner"}, headers=bearer(admin_jwt))
@@ -96,5 +101,8 @@ def test_user_validation(client: TestClient) -> None:
     for body in bad:
         assert client.post("/v1/users", json=body, headers=tenant.headers).status_code == 422
     user_id, _ = add_user(client, tenant, "member")
-    assert client.patch(f"/v1/users/{user_id}", json={"is_active": "maybe"}, headers=tenant.headers).status_code == 422
+    assert (
+        client.patch(f"/v1/users/{user_id}", json={"is_active": "maybe"}, headers=tenant.headers).status_code
+        == 422
+    )
     assert client.get("/v1/users/unknown-id", headers=tenant.headers).status_code == 404

@@ -35,7 +35,12 @@ class TenantCtx:
 def signup(client: TestClient, *, email: str | None = None, password: str = PASSWORD) -> TenantCtx:
     slug = unique("t")
     email = email or f"{slug}@example.com"
-    body = {"tenant_name": f"Tenant {slug}", "tenant_slug": slug, "owner_email": email, "owner_password": password}
+    body = {
+        "tenant_name": f"Tenant {slug}",
+        "tenant_slug": slug,
+        "owner_email": email,
+        "owner_password": password,
+    }
     response = client.post("/v1/tenants", json=body)
     assert response.status_code == 201, response.text
     data = response.json()

@@ -1,24 +1,43 @@
 """The one place adapters are chosen: builds the Services container from Settings."""
 
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
+from botocore.config import Config
+from qdrant_client import QdrantClient
+
+from minirag.adapters.dynamodb.bots import DynamoBotRepository
 from minirag.adapters.dynamodb.ratelimit import DynamoRateLimiter
 from minirag.adapters.dynamodb.sessions import DynamoSessionRepository
+from minirag.adapters.dynamodb.sources import DynamoSourceRepository
 from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.tenants import DynamoTenantRepository
 from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
 from minirag.adapters.dynamodb.users import DynamoUserRepository
+from minirag.adapters.embedders import EmbedderRegistry
+from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
+from minirag.adapters.parsers import parse_document
+from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
+from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys
+from minirag.adapters.sitemaps import expand_sitemap
+from minirag.adapters.sqs import SqsQueue
 from minirag.config import Settings
-from minirag.ports import Clock
+from minirag.ports import Clock, VectorStore
 from minirag.security.crypto import SecretBox
 from minirag.security.jwt_codec import JwtCodec
 from minirag.security.passwords import PasswordHasher
 from minirag.services.api_tokens import ApiTokenService
 from minirag.services.auth import AuthService, LoginLimits
+from minirag.services.bots import BotDefaults, BotService
 from minirag.services.clock import SystemClock
+from minirag.services.content import ContentLoader
 from minirag.services.health import HealthService
+from minirag.services.ingestion import IngestionService, IngestSettings
+from minirag.services.sources import SourceService
 from minirag.services.tenants import TenantService
+from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
 
 
@@ -32,6 +51,12 @@ class Services:
     api_tokens: ApiTokenService
     users: UserService
     health: HealthService
+    bots: BotService
+    sources: SourceService
+    uploads: UploadService
+    ingestion: IngestionService
+    vectors: VectorStore
+    embedders: EmbedderRegistry
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -47,13 +72,33 @@ def dynamo_config(settings: Settings) -> DynamoConfig:
     )
 
 
+def aws_client(settings: Settings, service: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        region_name=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10),
+    )
+
+
+def vector_store(settings: Settings) -> QdrantVectorStore:
+    if settings.qdrant_url:
+        return QdrantVectorStore(
+            QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=10)
+        )
+    return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
     keys = load_keys(settings)
+    box = SecretBox(keys.fernet_keys)
     tables = DynamoTables(dynamo_config(settings))
     tenants = DynamoTenantRepository(tables)
     users = DynamoUserRepository(tables)
     tokens = DynamoTokenRepository(tables)
+    bot_repo = DynamoBotRepository(tables)
+    source_repo = DynamoSourceRepository(tables)
     limiter = DynamoRateLimiter(tables)
     hasher = PasswordHasher(
         time_cost=settings.argon2_time_cost,
@@ -66,10 +111,48 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         failures_before_lockout=settings.login_failures_before_lockout,
         lockout_seconds=settings.lockout_seconds,
     )
+    queue = SqsQueue(aws_client(settings, "sqs"), settings.ingest_queue_url or "")
+    blobs = S3BlobStore(aws_client(settings, "s3"), settings.uploads_bucket or "")
+    vectors = vector_store(settings)
+    policy = UrlPolicy(allow_private=settings.allow_private_urls)
+    fetcher = SafeFetcher(policy)
+    bots = BotService(
+        bots=bot_repo,
+        box=box,
+        clock=clock,
+        work_queue=queue,
+        defaults=BotDefaults(settings.default_model, settings.default_embedding_model),
+    )
+    embedders = EmbedderRegistry(credentials=bots.credentials, batch_size=settings.embed_batch_size)
+    sources = SourceService(
+        sources=source_repo,
+        bots=bot_repo,
+        blobs=blobs,
+        queue=queue,
+        vectors=vectors,
+        urls=policy,
+        clock=clock,
+        max_text_bytes=settings.max_text_source_bytes,
+    )
+    content = ContentLoader(
+        blobs=blobs,
+        fetcher=fetcher,
+        parse=parse_document,
+        sources=source_repo,
+        clock=clock,
+        expand_sitemap=lambda url: expand_sitemap(fetcher, url),
+        max_blob_bytes=settings.max_presigned_upload_bytes,
+    )
+    ingest_settings = IngestSettings(
+        chunk_tokens=settings.default_chunk_tokens,
+        chunk_overlap=settings.default_chunk_overlap,
+        batch_size=settings.embed_batch_size,
+        max_attempts=settings.ingest_max_attempts,
+    )
     return Services(
         settings=settings,
         clock=clock,
-        box=SecretBox(keys.fernet_keys),
+        box=box,
         tenants=TenantService(
             tenants=tenants,
             limiter=limiter,
@@ -90,5 +173,29 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         ),
         api_tokens=ApiTokenService(tokens=tokens, clock=clock),
         users=UserService(users=users, hasher=hasher, clock=clock),
-        health=HealthService(checks={"dynamodb": tenants.ping}),
+        health=HealthService(checks={"dynamodb": tenants.ping, "vectors": vectors.ping}),
+        bots=bots,
+        sources=sources,
+        uploads=UploadService(
+            sources=sources,
+            repository=source_repo,
+            blobs=blobs,
+            queue=queue,
+            parse=parse_document,
+            clock=clock,
+            limits=UploadLimits(settings.max_upload_bytes, settings.max_presigned_upload_bytes),
+        ),
+        ingestion=IngestionService(
+            sources=source_repo,
+            bots=bot_repo,
+            vectors=vectors,
+            queue=queue,
+            content=content,
+            embedder_for=embedders.for_bot,
+            clock=clock,
+            settings=ingest_settings,
+            point_id=point_id,
+        ),
+        vectors=vectors,
+        embedders=embedders,
     )

@@ -45,3 +45,19 @@ class Settings(BaseSettings):
     # DynamoDB client behaviour
     dynamodb_max_retries: int = 3
     dynamodb_timeout_seconds: float = 5.0
+
+    # Models and vectors
+    default_model: str = "minirag/offline-extractive"
+    default_embedding_model: str = "offline/all-minilm-l6-v2"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    default_chunk_tokens: int = 200
+    default_chunk_overlap: int = 32
+    embed_batch_size: int = 32
+
+    # Ingestion
+    allow_private_urls: bool = False  # MINIRAG_ALLOW_PRIVATE_URLS=1: local development and tests only
+    max_upload_bytes: int = 4 * 1024 * 1024
+    max_presigned_upload_bytes: int = 50 * 1024 * 1024
+    max_text_source_bytes: int = 900_000
+    ingest_max_attempts: int = 3

@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User
-from minirag.domain.roles import Role
+from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 
 
 class Clock(Protocol):
@@ -77,4 +78,69 @@ class RateLimiter(Protocol):
     def reset(self, *, key: str, window_seconds: int, now: datetime) -> None: ...
 
 
-__all__ = ["Role"]
+class BotRepository(Protocol):
+    def add(self, *, tenant_id: str, bot: BotProfile) -> None: ...
+
+    def get(self, *, tenant_id: str, bot_id: str) -> BotProfile | None: ...
+
+    def list_all(self, *, tenant_id: str) -> list[BotProfile]: ...
+
+    def save(self, *, tenant_id: str, bot: BotProfile) -> None: ...
+
+
+class SourceRepository(Protocol):
+    def add_many(self, *, tenant_id: str, sources: list[Source]) -> None:
+        """All or nothing (a parent and its children land together)."""
+
+    def get(self, *, tenant_id: str, source_id: str) -> Source | None: ...
+
+    def list_all(self, *, tenant_id: str) -> list[Source]: ...
+
+    def save(self, *, tenant_id: str, source: Source) -> None: ...
+
+    def claim(self, *, tenant_id: str, source_id: str, at: datetime) -> Source:
+        """Mark processing unless it already is (ConflictError then)."""
+
+    def progress(self, *, tenant_id: str, source_id: str, done: int, total: int) -> None: ...
+
+    def delete(self, *, tenant_id: str, source_ids: list[str]) -> None: ...
+
+    def due_for_refresh(self, *, now: datetime, limit: int) -> list[tuple[str, str]]: ...
+
+
+class Embedder(Protocol):
+    model_name: str
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class VectorStore(Protocol):
+    def upsert(self, *, model: str, points: list[VectorPoint]) -> None: ...
+
+    def delete_source(self, *, tenant_id: str, source_id: str, keep_version: int | None = None) -> None: ...
+
+    def delete_bot(self, *, tenant_id: str, bot_id: str) -> None: ...
+
+    def count(self, *, tenant_id: str, source_id: str | None = None) -> int: ...
+
+    def search(self, query: VectorQuery) -> list[VectorHit]: ...
+
+    def ping(self) -> None: ...
+
+
+class Queue(Protocol):
+    def send(self, message: dict[str, Any], *, delay_seconds: int = 0) -> None: ...
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str, *, max_bytes: int) -> bytes: ...
+
+    def delete_prefix(self, prefix: str) -> None: ...
+
+    def presign_put(
+        self, key: str, *, content_type: str, size: int, expires_seconds: int
+    ) -> PresignedUpload: ...

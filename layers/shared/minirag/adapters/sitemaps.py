@@ -8,12 +8,13 @@ only) because real sitemaps get the namespace wrong often enough to matter.
 """
 
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
-from minirag.adapters.http_fetch import FetchResult, OutboundHttpError, ResponseTooLargeError
+from minirag.adapters.http_fetch import FetchResult, ResponseTooLargeError
 from minirag.domain.errors import UnprocessableError
 
 DEFAULT_MAX_URLS = 5_000
@@ -42,6 +43,9 @@ class _Full(Exception):
     """Raised from a parser callback to stop parsing once max_urls entries are collected."""
 
 
+_LOC_PATHS = {"urlset": ["urlset", "url", "loc"], "sitemapindex": ["sitemapindex", "sitemap", "loc"]}
+
+
 class _SitemapHandler:
     """Expat callbacks: collect <loc> text under <url> (urlset) or <sitemap> (sitemapindex)."""
 
@@ -50,17 +54,17 @@ class _SitemapHandler:
         self.result = SitemapResult()
         self.root: str | None = None
         self.path: list[str] = []
-        self.text: list[str] | None = None
+        self.text: list[str] | None = None  # set while inside a <loc> that counts
         self.seen: set[str] = set()
 
     def start(self, name: str, _attrs: dict[str, str]) -> None:
-        local = name.rsplit(" ", 1)[-1]
+        local = name.rsplit(" ", 1)[-1]  # "namespace-uri localname" -> localname
         if self.root is None:
-            if local not in ("urlset", "sitemapindex"):
+            if local not in _LOC_PATHS:
                 raise InvalidSitemapError(f"not a sitemap: the root element is <{local}>")
             self.root = local
         self.path.append(local)
-        if self.path[1:] in (["url", "loc"], ["sitemap", "loc"]):
+        if self.path == _LOC_PATHS[self.root]:
             self.text = []
 
     def chars(self, data: str) -> None:
@@ -68,14 +72,14 @@ class _SitemapHandler:
             self.text.append(data)
 
     def end(self, _name: str) -> None:
-        if self.text is not None:
+        if self.text is not None and self.root is not None and self.path == _LOC_PATHS[self.root]:
             self._add("".join(self.text).strip())
             self.text = None
         self.path.pop()
 
     def _add(self, loc: str) -> None:
-        url = urljoin(self.base_url, loc)
-        if len(url) > _MAX_URL_CHARS or urlsplit(url).scheme not in ("http", "https") or url in self.seen:
+        url = _absolute_http_url(self.base_url, loc)
+        if url is None or url in self.seen:
             return
         if len(self.seen) >= self.max_urls:
             self.result.truncated = True
@@ -83,6 +87,18 @@ class _SitemapHandler:
         self.seen.add(url)
         target = self.result.urls if self.root == "urlset" else self.result.sitemaps
         target.append(url)
+
+
+def _absolute_http_url(base_url: str, loc: str) -> str | None:
+    """loc resolved against base_url, or None when empty, unparsable, too long or not http(s)."""
+    if not loc:
+        return None
+    try:
+        url = urljoin(base_url, loc)
+        scheme = urlsplit(url).scheme
+    except ValueError:
+        return None
+    return url if scheme in ("http", "https") and len(url) <= _MAX_URL_CHARS else None
 
 
 def parse_sitemap(
@@ -115,7 +131,7 @@ def _hardened_parser(handler: _SitemapHandler) -> expat.XMLParserType:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
-    parser.ExternalEntityRefHandler = _refuse_dtd
+    parser.ExternalEntityRefHandler = _refuse_external_entity
     parser.StartElementHandler = handler.start
     parser.EndElementHandler = handler.end
     parser.CharacterDataHandler = handler.chars
@@ -124,6 +140,10 @@ def _hardened_parser(handler: _SitemapHandler) -> expat.XMLParserType:
 
 def _refuse_dtd(*_args: object) -> None:
     raise InvalidSitemapError("sitemaps with a DOCTYPE or entity declarations are refused")
+
+
+def _refuse_external_entity(*_args: object) -> int:
+    raise InvalidSitemapError("sitemaps with external entities are refused")
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -152,10 +172,11 @@ def expand_sitemap(
     a failing child sitemap is skipped so one broken file does not sink a site, unless nothing at all was
     found, in which case its error is raised so the source shows why."""
     pages: dict[str, None] = {}
-    queue, seen = [(url, 0)], {url}
-    first_error: OutboundHttpError | UnprocessableError | None = None
-    while queue and len(seen) - len(queue) < max_sitemaps and len(pages) < max_urls:
-        current, depth = queue.pop(0)
+    queue, seen, fetched = deque([(url, 0)]), {url}, 0
+    first_error: UnprocessableError | None = None
+    while queue and fetched < max_sitemaps and len(pages) < max_urls:
+        current, depth = queue.popleft()
+        fetched += 1
         try:
             found = _fetch_one(fetcher, current, max_urls - len(pages))
         except UnprocessableError as exc:

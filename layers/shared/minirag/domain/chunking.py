@@ -20,8 +20,8 @@ TokenCounter = Callable[[str], int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A sentence ends at terminal punctuation (plus closing quotes/brackets) followed by whitespace, or at a
-# line break: lists, tables and code split per line.
-_SENTENCE_BREAK = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+|[\u3002\uff01\uff1f]\s*|\n\s*")
+# line break: lists, tables and code split per line. Only the captured gap separates; the punctuation stays.
+_SENTENCE_BREAK = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*(\s+)|[\u3002\uff01\uff1f](\s*)|(\n\s*)")
 _WORD = re.compile(r"\S+")
 _WORD_BREAK = re.compile(r"\s+")
 _APPROX_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+|[^\w\s]")
@@ -106,11 +106,13 @@ def _validate(chunk_tokens: int, overlap_tokens: int) -> None:
 
 
 def _pieces(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Stripped, non-empty spans of text[start:end] between matches of the separator pattern."""
+    """Stripped, non-empty spans of text[start:end] between separators: a pattern's captured group if it
+    has one (so the punctuation before a sentence gap stays with its sentence), else the whole match."""
     spans, cursor = [], start
     for match in pattern.finditer(text, start, end):
-        spans.append((cursor, match.start()))
-        cursor = match.end()
+        gap = match.lastindex or 0
+        spans.append((cursor, match.start(gap)))
+        cursor = match.end(gap)
     spans.append((cursor, end))
     return [_strip(text, a, b) for a, b in spans if text[a:b].strip()]
 

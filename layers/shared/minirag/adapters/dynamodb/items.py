@@ -2,6 +2,7 @@
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -86,3 +87,54 @@ ITEM_CLASSES: tuple[type[Item], ...] = (
     SessionItem,
     CounterItem,
 )
+
+
+class BotItem(Item):
+    bot_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    model = UnicodeAttribute()
+    embedding_model = UnicodeAttribute()
+    system_prompt = UnicodeAttribute(null=True)
+    temperature = NumberAttribute()
+    max_tokens = NumberAttribute()
+    top_k = NumberAttribute()
+    score_threshold = NumberAttribute(null=True)
+    chunk_size = NumberAttribute(null=True)
+    chunk_overlap = NumberAttribute(null=True)
+    credentials_sealed = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class SourceItem(Item):
+    source_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    source_type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    config = JSONAttribute(null=True)
+    blob_key = UnicodeAttribute(null=True)
+    document_count = NumberAttribute(default=0)
+    chunk_count = NumberAttribute(default=0)
+    progress_done = NumberAttribute(default=0)
+    progress_total = NumberAttribute(default=0)
+    error_message = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    refresh_schedule = UnicodeAttribute(default="none")
+    last_refreshed_at = UTCDateTimeAttribute(null=True)
+    next_refresh_at = UTCDateTimeAttribute(null=True)
+    content_hash = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+    children_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # sparse GSI "refresh": set only while a refresh schedule is on
+    refresh_pk = UnicodeAttribute(null=True)
+    refresh_sk = UnicodeAttribute(null=True)
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, BotItem, SourceItem)

@@ -35,3 +35,20 @@ def session_sk(session_id: str) -> str:
 
 def counter(key: str, window_start: int) -> tuple[str, str]:
     return f"RATE#{key}", f"WINDOW#{window_start}"
+
+
+def bot_sk(bot_id: str) -> str:
+    return f"BOT#{bot_id}"
+
+
+def source_sk(source_id: str) -> str:
+    return f"SOURCE#{source_id}"
+
+
+REFRESH_SHARDS = 4
+
+
+def refresh_keys(tenant_id: str, source_id: str, next_at_iso: str) -> tuple[str, str]:
+    """Sparse GSI keys: a few shards spread the write load; the sort key orders by next run time."""
+    shard = sum(source_id.encode()) % REFRESH_SHARDS
+    return f"REFRESH#{shard}", f"{next_at_iso}#{tenant_id}#{source_id}"

@@ -14,7 +14,7 @@ type IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 class AddressClass(StrEnum):
     PUBLIC = "public"
     PRIVATE = "private"  # loopback and private networks: unlocked for local development only
-    LINK_LOCAL = "link-local"  # includes the cloud metadata service: never allowed
+    LINK_LOCAL = "link-local"  # includes the cloud metadata services: never allowed
     RESERVED = "reserved"  # unspecified, multicast, reserved, documentation...: never allowed
 
 
@@ -22,7 +22,9 @@ def _nets(*cidrs: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, .
     return tuple(ipaddress.ip_network(c) for c in cidrs)
 
 
-_LINK_LOCAL = _nets("169.254.0.0/16", "fe80::/10")
+# Link-local, plus AWS's IPv6 instance endpoints (metadata fd00:ec2::254, DNS, time), which sit inside
+# fd00::/8 and so would otherwise be unlocked with the private ranges.
+_LINK_LOCAL = _nets("169.254.0.0/16", "fe80::/10", "fd00:ec2::/32")
 _PRIVATE = _nets(
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"
 )

@@ -114,7 +114,7 @@ class SafeFetcher:
         """Send one request to a checked address and yield the streaming response; httpx errors become
         FetchFailedError with a readable message, also when they happen while the body is read."""
         shown = str(vetted.url)
-        timeout = httpx.Timeout(min(self.timeout_s, deadline.remaining()))
+        timeout = httpx.Timeout(deadline.remaining())
         try:
             with httpx.Client(verify=self._ssl, trust_env=False, timeout=timeout) as client:
                 response = self._send(client, vetted, method, headers, body, deadline)

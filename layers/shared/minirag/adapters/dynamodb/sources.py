@@ -1,0 +1,151 @@
+"""Sources under their tenant, with the sparse refresh index and conditional status claims."""
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from minirag.adapters.dynamodb import keys
+from minirag.adapters.dynamodb.items import SourceItem
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.domain.errors import ConflictError, NotFoundError
+from minirag.domain.knowledge import RefreshSchedule, Source, SourceStatus, SourceType
+
+_FIELDS = (
+    "parent_id",
+    "name",
+    "description",
+    "config",
+    "blob_key",
+    "document_count",
+    "chunk_count",
+    "progress_done",
+    "progress_total",
+    "error_message",
+    "is_active",
+    "last_refreshed_at",
+    "next_refresh_at",
+    "content_hash",
+    "version",
+    "children_count",
+    "created_at",
+    "updated_at",
+)
+_INTS = {"document_count", "chunk_count", "progress_done", "progress_total", "version", "children_count"}
+
+
+class DynamoSourceRepository:
+    def __init__(self, tables: DynamoTables) -> None:
+        self._tables = tables
+        self._source = tables.model(SourceItem)
+
+    def _item(self, tenant_id: str, s: Source) -> SourceItem:
+        values: dict[str, Any] = {name: getattr(s, name) for name in _FIELDS}
+        item = self._source(
+            keys.tenant_pk(tenant_id),
+            keys.source_sk(s.id),
+            source_id=s.id,
+            bot_id=s.bot_profile_id,
+            source_type=s.source_type.value,
+            status=s.status.value,
+            refresh_schedule=s.refresh_schedule.value,
+            **values,
+        )
+        if s.refresh_schedule != RefreshSchedule.NONE and s.next_refresh_at and s.is_active:
+            item.refresh_pk, item.refresh_sk = keys.refresh_keys(
+                tenant_id, s.id, s.next_refresh_at.isoformat()
+            )
+        return item
+
+    @staticmethod
+    def _source_of(item: SourceItem, tenant_id: str) -> Source:
+        values: dict[str, Any] = {name: getattr(item, name) for name in _FIELDS}
+        for name in _INTS:
+            values[name] = int(values[name] or 0)
+        values["config"] = values["config"] or {}
+        return Source(
+            id=item.source_id,
+            tenant_id=tenant_id,
+            bot_profile_id=item.bot_id,
+            source_type=SourceType(item.source_type),
+            status=SourceStatus(item.status),
+            refresh_schedule=RefreshSchedule(item.refresh_schedule),
+            **values,
+        )
+
+    def add_many(self, *, tenant_id: str, sources: list[Source]) -> None:
+        with storage_errors("source already exists"):
+            for start in range(0, len(sources), 100):
+                with TransactWrite(connection=self._tables.connection) as tx:
+                    for s in sources[start : start + 100]:
+                        tx.save(self._item(tenant_id, s), condition=self._source.pk.does_not_exist())
+
+    def save(self, *, tenant_id: str, source: Source) -> None:
+        with storage_errors("source was deleted meanwhile"):
+            self._item(tenant_id, source).save(condition=self._source.pk.exists())
+
+    def get(self, *, tenant_id: str, source_id: str) -> Source | None:
+        with storage_errors():
+            try:
+                item = self._source.get(
+                    keys.tenant_pk(tenant_id), keys.source_sk(source_id), consistent_read=True
+                )
+            except self._source.DoesNotExist:
+                return None
+        return self._source_of(item, tenant_id)
+
+    def list_all(self, *, tenant_id: str) -> list[Source]:
+        with storage_errors():
+            found = self._source.query(keys.tenant_pk(tenant_id), self._source.sk.startswith("SOURCE#"))
+            return [self._source_of(item, tenant_id) for item in found]
+
+    def claim(self, *, tenant_id: str, source_id: str, at: datetime) -> Source:
+        item = self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id))
+        actions: list[Action] = [
+            self._source.status.set(SourceStatus.PROCESSING.value),
+            self._source.progress_done.set(0),
+            self._source.progress_total.set(0),
+            self._source.error_message.remove(),
+            self._source.updated_at.set(at),
+        ]
+        condition = self._source.pk.exists() & (self._source.status != SourceStatus.PROCESSING.value)
+        try:
+            with storage_errors("source is already processing"):
+                item.update(actions=actions, condition=condition)
+        except ConflictError:
+            if self.get(tenant_id=tenant_id, source_id=source_id) is None:
+                raise NotFoundError("source not found") from None
+            raise
+        return self._source_of(item, tenant_id)
+
+    def progress(self, *, tenant_id: str, source_id: str, done: int, total: int) -> None:
+        item = self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id))
+        with storage_errors():
+            item.update(
+                actions=[self._source.progress_done.set(done), self._source.progress_total.set(total)],
+                condition=self._source.pk.exists(),
+            )
+
+    def delete(self, *, tenant_id: str, source_ids: list[str]) -> None:
+        with storage_errors():
+            with self._source.batch_write() as batch:
+                for source_id in source_ids:
+                    batch.delete(self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id)))
+
+    def due_for_refresh(self, *, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant_id, source_id) pairs whose next run is due, read from the sparse index: no table scan."""
+        due: list[tuple[str, str]] = []
+        with storage_errors():
+            for shard in range(keys.REFRESH_SHARDS):
+                found = self._tables.connection.query(
+                    self._tables.config.table_name,
+                    f"REFRESH#{shard}",
+                    index_name="refresh",
+                    range_key_condition=self._source.refresh_sk <= now.isoformat() + "~",
+                    limit=limit,
+                )
+                for raw in found.get("Items", []):
+                    _, tenant_id, source_id = raw["refresh_sk"]["S"].rsplit("#", 2)
+                    due.append((tenant_id, source_id))
+        return due[:limit]

@@ -1,0 +1,23 @@
+"""SQS queue adapter: versioned JSON command messages."""
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from minirag.domain.errors import DependencyUnavailableError
+
+
+class SqsQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def send(self, message: dict[str, Any], *, delay_seconds: int = 0) -> None:
+        body = json.dumps({"v": 1, **message}, separators=(",", ":"))
+        try:
+            self._client.send_message(
+                QueueUrl=self._url, MessageBody=body, DelaySeconds=min(delay_seconds, 900)
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailableError("the work queue is unavailable") from exc

@@ -1,0 +1,176 @@
+"""Request and response models of the bot-profile and source routes."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from minirag.api.schemas import Name, StrictModel
+from minirag.domain.knowledge import (
+    BotProfile,
+    Credentials,
+    RefreshSchedule,
+    Source,
+    SourceStatus,
+    SourceType,
+)
+
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+
+
+class CredentialsIn(StrictModel):
+    api_key: str | None = Field(None, max_length=500)
+    api_base: str | None = Field(None, max_length=500)
+    embedding_api_key: str | None = Field(None, max_length=500)
+    embedding_api_base: str | None = Field(None, max_length=500)
+
+    def domain(self) -> Credentials:
+        return Credentials(**self.model_dump())
+
+
+class BotFields(StrictModel):
+    description: LongText | None = None
+    system_prompt: LongText | None = None
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, le=128_000)
+    top_k: int | None = Field(None, ge=1, le=50)
+    score_threshold: float | None = Field(None, ge=-1, le=1)
+    chunk_size: int | None = Field(None, ge=32, le=2048)
+    chunk_overlap: int | None = Field(None, ge=0, le=512)
+    credentials: CredentialsIn | None = None
+
+
+class BotCreate(BotFields):
+    name: Name
+    model: ModelName | None = None
+    embedding_model: ModelName | None = None
+
+
+class BotUpdate(BotFields):
+    name: Name | None = None
+    model: ModelName | None = None
+    embedding_model: ModelName | None = None
+
+
+class BotPublic(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    model: str
+    embedding_model: str
+    system_prompt: str | None
+    temperature: float
+    max_tokens: int
+    top_k: int
+    score_threshold: float | None
+    chunk_size: int | None
+    chunk_overlap: int | None
+    has_credentials: bool
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, bot: BotProfile) -> "BotPublic":
+        fields = {name: getattr(bot, name) for name in cls.model_fields}
+        return cls(**fields)
+
+
+SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class SourceConfig(BaseModel):
+    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+
+
+class SourceCreate(StrictModel):
+    bot_profile_id: str
+    name: SourceName
+    source_type: SourceType
+    content: str | None = None
+    config: SourceConfig | None = None
+    parent_id: str | None = None
+    refresh_schedule: RefreshSchedule = RefreshSchedule.NONE
+    description: LongText | None = None
+
+
+class BatchChild(StrictModel):
+    name: SourceName
+    source_type: SourceType
+    config: SourceConfig | None = None
+    content: str | None = None
+
+
+class SourceBatchCreate(StrictModel):
+    bot_profile_id: str
+    name: SourceName
+    source_type: SourceType = SourceType.BATCH
+    description: LongText | None = None
+    children: Annotated[list[BatchChild], Field(min_length=1, max_length=500)]
+
+
+class SourceUpdate(StrictModel):
+    name: SourceName | None = None
+    description: LongText | None = None
+    content: str | None = None
+    config: SourceConfig | None = None
+    is_active: bool | None = None
+    refresh_schedule: RefreshSchedule | None = None
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+
+
+class SourcePublic(BaseModel):
+    id: str
+    bot_profile_id: str
+    parent_id: str | None
+    name: str
+    description: str | None
+    source_type: SourceType
+    status: SourceStatus
+    config: dict[str, Any]
+    document_count: int
+    chunk_count: int
+    progress: Progress
+    error_message: str | None
+    is_active: bool
+    refresh_schedule: RefreshSchedule
+    last_refreshed_at: datetime | None
+    next_refresh_at: datetime | None
+    children_count: int
+    content_hash: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, s: Source) -> "SourcePublic":
+        fields = {name: getattr(s, name) for name in cls.model_fields if name != "progress"}
+        return cls(**fields, progress=Progress(done=s.progress_done, total=s.progress_total))
+
+
+class BatchPublic(BaseModel):
+    parent: SourcePublic
+    children: list[SourcePublic]
+
+
+class UploadUrlRequest(StrictModel):
+    bot_profile_id: str
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    size: int = Field(ge=1)
+
+
+class UploadUrlPublic(BaseModel):
+    source: SourcePublic
+    upload_url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+    enqueued: int | None = None

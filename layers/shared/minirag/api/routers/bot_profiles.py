@@ -1,0 +1,37 @@
+from fastapi import APIRouter, status
+
+from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.knowledge_schemas import BotCreate, BotPublic, BotUpdate
+
+router = APIRouter(prefix="/v1/bot-profiles", tags=["bot-profiles"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_bot(body: BotCreate, services: ServicesDep, principal: PrincipalDep) -> BotPublic:
+    credentials = body.credentials.domain() if body.credentials else None
+    fields = body.model_dump(exclude={"credentials"})
+    return BotPublic.of(services.bots.create(principal, fields, credentials))
+
+
+@router.get("")
+def list_bots(
+    services: ServicesDep, principal: PrincipalDep, include_inactive: bool = False
+) -> list[BotPublic]:
+    return [BotPublic.of(b) for b in services.bots.list(principal, include_inactive=include_inactive)]
+
+
+@router.get("/{bot_id}")
+def get_bot(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> BotPublic:
+    return BotPublic.of(services.bots.get(principal, bot_id))
+
+
+@router.patch("/{bot_id}")
+def update_bot(bot_id: str, body: BotUpdate, services: ServicesDep, principal: PrincipalDep) -> BotPublic:
+    credentials = body.credentials.domain() if body.credentials is not None else None
+    fields = body.model_dump(exclude_unset=True, exclude={"credentials"})
+    return BotPublic.of(services.bots.update(principal, bot_id, fields, credentials))
+
+
+@router.delete("/{bot_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_bot(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> None:
+    services.bots.deactivate(principal, bot_id)

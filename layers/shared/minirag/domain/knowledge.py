@@ -1,0 +1,112 @@
+"""Bots and their knowledge sources."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass
+class Credentials:
+    """Provider credentials of one bot: chat and embeddings may use different providers."""
+
+    api_key: str | None = None
+    api_base: str | None = None
+    embedding_api_key: str | None = None
+    embedding_api_base: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.api_key, self.api_base, self.embedding_api_key, self.embedding_api_base))
+
+
+@dataclass
+class BotProfile:
+    id: str
+    tenant_id: str
+    name: str
+    model: str
+    embedding_model: str
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    system_prompt: str | None = None
+    temperature: float = 0.2
+    max_tokens: int = 1024
+    top_k: int = 5
+    score_threshold: float | None = None
+    chunk_size: int | None = None
+    chunk_overlap: int | None = None
+    credentials_sealed: str | None = None  # Fernet token of the JSON credentials
+    is_active: bool = True
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.credentials_sealed is not None
+
+
+class SourceType(StrEnum):
+    TEXT = "text"
+    UPLOAD = "upload"
+    URL = "url"
+    SITEMAP = "sitemap"
+    BATCH = "batch"
+
+
+class SourceStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    READY = "ready"
+    ERROR = "error"
+
+
+class RefreshSchedule(StrEnum):
+    NONE = "none"
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+    @property
+    def interval(self) -> timedelta | None:
+        return {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}.get(
+            self.value
+        )
+
+    def next_run(self, now: datetime) -> datetime | None:
+        interval = self.interval
+        return now + interval if interval else None
+
+
+@dataclass
+class Source:
+    id: str
+    tenant_id: str
+    bot_profile_id: str
+    name: str
+    source_type: SourceType
+    created_at: datetime
+    updated_at: datetime
+    status: SourceStatus = SourceStatus.PENDING
+    parent_id: str | None = None
+    description: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    blob_key: str | None = None  # raw content (text, uploads) in the uploads bucket
+    document_count: int = 0
+    chunk_count: int = 0
+    progress_done: int = 0
+    progress_total: int = 0
+    error_message: str | None = None
+    is_active: bool = True
+    refresh_schedule: RefreshSchedule = RefreshSchedule.NONE
+    last_refreshed_at: datetime | None = None
+    next_refresh_at: datetime | None = None
+    content_hash: str | None = None
+    version: int = 0  # the ingestion run whose vectors are live; chat filters on it
+    children_count: int = 0
+
+    @property
+    def live_tag(self) -> str:
+        """Payload tag of the live vectors: readers never see a half-replaced version."""
+        return f"{self.id}:{self.version}"
+
+
+MAX_NESTING_TYPES = {SourceType.BATCH, SourceType.SITEMAP}

@@ -1,0 +1,112 @@
+"""Bot profiles: settings of a chat bot, with write-only provider credentials sealed at rest."""
+
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from minirag.domain.errors import NotFoundError
+from minirag.domain.ids import new_id
+from minirag.domain.knowledge import BotProfile, Credentials
+from minirag.domain.models import Principal
+from minirag.domain.roles import Role
+from minirag.ports import BotRepository, Clock, Queue
+from minirag.security.crypto import SecretBox
+from minirag.services.guards import require_role
+
+_EDITABLE = (
+    "name",
+    "description",
+    "model",
+    "embedding_model",
+    "system_prompt",
+    "temperature",
+    "max_tokens",
+    "top_k",
+    "score_threshold",
+    "chunk_size",
+    "chunk_overlap",
+)
+
+
+_REINDEX_ON = ("embedding_model", "chunk_size", "chunk_overlap")
+
+
+@dataclass(frozen=True)
+class BotDefaults:
+    model: str
+    embedding_model: str
+
+
+class BotService:
+    def __init__(
+        self, *, bots: BotRepository, box: SecretBox, clock: Clock, defaults: BotDefaults, work_queue: Queue
+    ) -> None:
+        self._bots = bots
+        self._box = box
+        self._clock = clock
+        self._defaults = defaults
+        self._queue = work_queue
+
+    def create(
+        self, principal: Principal, fields: dict[str, Any], credentials: Credentials | None
+    ) -> BotProfile:
+        require_role(principal, Role.ADMIN)
+        now = self._clock.now()
+        values = {k: v for k, v in fields.items() if k in _EDITABLE and v is not None}
+        values.setdefault("model", self._defaults.model)
+        values.setdefault("embedding_model", self._defaults.embedding_model)
+        bot = BotProfile(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            created_at=now,
+            updated_at=now,
+            credentials_sealed=self._seal(credentials),
+            **values,
+        )
+        self._bots.add(tenant_id=principal.tenant_id, bot=bot)
+        return bot
+
+    def get(self, principal: Principal, bot_id: str, *, active_only: bool = False) -> BotProfile:
+        bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=bot_id)
+        if bot is None or (active_only and not bot.is_active):
+            raise NotFoundError("bot profile not found")
+        return bot
+
+    def list(self, principal: Principal, *, include_inactive: bool = False) -> list[BotProfile]:
+        bots = self._bots.list_all(tenant_id=principal.tenant_id)
+        return sorted((b for b in bots if include_inactive or b.is_active), key=lambda b: b.created_at)
+
+    def update(
+        self, principal: Principal, bot_id: str, fields: dict[str, Any], credentials: Credentials | None
+    ) -> BotProfile:
+        require_role(principal, Role.ADMIN)
+        bot = self.get(principal, bot_id, active_only=True)
+        changes = {k: v for k, v in fields.items() if k in _EDITABLE}
+        for required in ("name", "model", "embedding_model"):
+            if changes.get(required, "") is None:
+                changes.pop(required)
+        updated = replace(bot, **changes, updated_at=self._clock.now())
+        if credentials is not None:
+            updated.credentials_sealed = self._seal(credentials)
+        self._bots.save(tenant_id=principal.tenant_id, bot=updated)
+        if any(getattr(updated, k) != getattr(bot, k) for k in _REINDEX_ON):
+            self._queue.send({"type": "reindex_bot", "tenant_id": principal.tenant_id, "bot_id": bot_id})
+        return updated
+
+    def deactivate(self, principal: Principal, bot_id: str) -> None:
+        require_role(principal, Role.ADMIN)
+        bot = self.get(principal, bot_id, active_only=True)
+        self._bots.save(
+            tenant_id=principal.tenant_id, bot=replace(bot, is_active=False, updated_at=self._clock.now())
+        )
+        self._queue.send({"type": "purge_bot", "tenant_id": principal.tenant_id, "bot_id": bot_id})
+
+    def credentials(self, bot: BotProfile) -> Credentials:
+        if bot.credentials_sealed is None:
+            return Credentials()
+        return Credentials(**json.loads(self._box.decrypt(bot.credentials_sealed)))
+
+    def _seal(self, credentials: Credentials | None) -> str | None:
+        if credentials is None or credentials.is_empty():
+            return None
+        return self._box.encrypt(json.dumps(asdict(credentials)))

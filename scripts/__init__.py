@@ -1,0 +1,1 @@
+"""Developer scripts: the local cloud runner and checks."""

@@ -1,0 +1,97 @@
+"""`python -m scripts.localcloud`: the whole platform on this machine (what `make run` starts)."""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+
+from scripts.localcloud.cloud import LocalCloud, check_port_free
+from scripts.localcloud.invoke import handler_available
+from scripts.localcloud.provision import DEFAULT_PREFIX
+from scripts.localcloud.server import build_app, has_dashboard, serve
+
+log = logging.getLogger("localcloud")
+
+
+class _Stop(Exception):
+    """Raised by our SIGINT/SIGTERM handler. uvicorn restores it after its graceful shutdown and
+    re-raises the signal, so both signals end in the same cleanup path, quietly, with exit code 0."""
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scripts.localcloud", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--aws-port", type=int, default=4566, help="moto's port when AWS_ENDPOINT_URL is unset; 0 = free"
+    )
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="physical names are <prefix>-<LogicalId>")
+    return parser.parse_args(argv)
+
+
+def _banner(cloud: LocalCloud, host: str, port: int, wired: list[str]) -> str:
+    base = f"http://{host}:{port}"
+    lines = [f"MiniRAG local cloud ({cloud.prefix})", f"  API        {base}", f"  API docs   {base}/docs"]
+    if has_dashboard():
+        lines.append(f"  Dashboard  {base}/dashboard/")
+    lines.append(f"  AWS        {cloud.endpoint_url}")
+    lines.append(f"  Functions  {', '.join(wired) or 'none with a handler yet'}")
+    return "\n".join(lines)
+
+
+def _wire_functions(cloud: LocalCloud) -> list[str]:
+    """Event sources for every function whose handler module exists; the others are reported."""
+    ready: list[str] = []
+    missing: list[str] = []
+    for spec in cloud.stack.functions():
+        (ready if handler_available(spec) else missing).append(spec.logical_id)
+    for logical_id in missing:
+        log.warning("%s: handler module not found; its events are not consumed", logical_id)
+    cloud.start_pollers(functions=ready)
+    cloud.start_schedules(functions=ready)
+    return ready
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, default in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ):
+        os.environ.setdefault(name, default)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
+    cloud = LocalCloud(
+        prefix=args.prefix,
+        aws_port=args.aws_port,
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        set_environ=True,
+    )
+    try:
+        check_port_free(args.port, host=args.host)
+        cloud.start()
+        wired = _wire_functions(cloud)
+        app = build_app()
+        print(_banner(cloud, args.host, args.port, wired), flush=True)
+        serve(app, host=args.host, port=args.port)
+    except _Stop:
+        pass
+    except RuntimeError as exc:
+        print(f"localcloud: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        cloud.stop()
+        print("localcloud: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

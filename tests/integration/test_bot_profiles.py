@@ -1,0 +1,88 @@
+"""Bot profiles: CRUD, defaults, sealed write-only credentials, role rules."""
+
+from fastapi.testclient import TestClient
+
+from minirag.bootstrap import Services
+from tests.support.api import add_user, bearer, signup
+
+
+def test_create_with_defaults_and_read_back(client: TestClient) -> None:
+    tenant = signup(client)
+    created = client.post("/v1/bot-profiles", json={"name": "Helper"}, headers=tenant.headers)
+    assert created.status_code == 201
+    bot = created.json()
+    assert bot["model"] == "minirag/offline-extractive"
+    assert bot["embedding_model"] == "offline/all-minilm-l6-v2"
+    assert bot["top_k"] == 5 and bot["has_credentials"] is False and bot["is_active"] is True
+    assert client.get(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).json() == bot
+    assert client.get("/v1/bot-profiles", headers=tenant.headers).json() == [bot]
+
+
+def test_credentials_are_sealed_write_only_and_clearable(client: TestClient, services: Services) -> None:
+    tenant = signup(client)
+    body = {
+        "name": "Claude",
+        "model": "anthropic/claude-sonnet-4",
+        "embedding_model": "openai/text-embedding-3-small",
+        "credentials": {"api_key": "sk-ant-secret", "embedding_api_key": "sk-openai-secret"},
+    }
+    bot = client.post("/v1/bot-profiles", json=body, headers=tenant.headers).json()
+    assert bot["has_credentials"] is True
+    assert "sk-ant-secret" not in str(bot) and "credentials" not in bot
+    stored = services.bots.get(_principal(services, tenant.token), bot["id"])
+    assert stored.credentials_sealed and "sk-ant-secret" not in stored.credentials_sealed
+    creds = services.bots.credentials(stored)
+    assert creds.api_key == "sk-ant-secret" and creds.embedding_api_key == "sk-openai-secret"
+
+    renamed = client.patch(
+        f"/v1/bot-profiles/{bot['id']}", json={"name": "C2"}, headers=tenant.headers
+    ).json()
+    assert renamed["has_credentials"] is True, "a patch without credentials keeps them"
+    cleared = client.patch(f"/v1/bot-profiles/{bot['id']}", json={"credentials": {}}, headers=tenant.headers)
+    assert cleared.json()["has_credentials"] is False
+
+
+def test_patch_validates_and_changes_only_what_is_sent(client: TestClient) -> None:
+    tenant = signup(client)
+    bot = client.post(
+        "/v1/bot-profiles", json={"name": "B", "temperature": 0.7}, headers=tenant.headers
+    ).json()
+    patched = client.patch(
+        f"/v1/bot-profiles/{bot['id']}",
+        json={"top_k": 8, "system_prompt": "Be brief."},
+        headers=tenant.headers,
+    ).json()
+    assert patched["top_k"] == 8 and patched["system_prompt"] == "Be brief." and patched["temperature"] == 0.7
+    for bad in ({"temperature": 3}, {"top_k": 0}, {"max_tokens": 200_000}, {"name": ""}, {"unknown": 1}):
+        response = client.patch(f"/v1/bot-profiles/{bot['id']}", json=bad, headers=tenant.headers)
+        assert response.status_code == 422, bad
+
+
+def test_delete_deactivates_and_hides(client: TestClient) -> None:
+    tenant = signup(client)
+    bot = client.post("/v1/bot-profiles", json={"name": "Gone"}, headers=tenant.headers).json()
+    assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 204
+    assert client.get("/v1/bot-profiles", headers=tenant.headers).json() == []
+    assert client.get(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).json()["is_active"] is False
+    assert (
+        client.patch(f"/v1/bot-profiles/{bot['id']}", json={"name": "x"}, headers=tenant.headers).status_code
+        == 404
+    )
+    assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 404
+
+
+def test_members_read_but_do_not_manage_bots(client: TestClient) -> None:
+    tenant = signup(client)
+    _, member = add_user(client, tenant, "member")
+    bot = client.post("/v1/bot-profiles", json={"name": "B"}, headers=tenant.headers).json()
+    assert client.get("/v1/bot-profiles", headers=bearer(member)).status_code == 200
+    assert client.post("/v1/bot-profiles", json={"name": "M"}, headers=bearer(member)).status_code == 403
+    assert (
+        client.patch(f"/v1/bot-profiles/{bot['id']}", json={"name": "M"}, headers=bearer(member)).status_code
+        == 403
+    )
+    assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=bearer(member)).status_code == 403
+
+
+def _principal(services: Services, token: str):  # type: ignore[no-untyped-def]
+    return services.auth.authenticate(token)
