@@ -89,13 +89,15 @@ def run_row(row: Row, megabytes: float, repeat: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=float, default=4.8, help="corpus size (the parsers cap text at 5 M chars)")
+    parser.add_argument("--mb", type=float, default=4.8, help="corpus MB (text is capped at 5 M chars)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rows = [Row("md", 128, 16), Row("md", 256, 32), Row("md", 512, 64), Row("md", 256, 0)]
     rows.append(Row("html", 256, 32))
-    print("| input | chunk/overlap | sections | chunks | mean tok | parse MB/s | chunk MB/s "
-          "| parse+chunk MB/s | chunks/s | peak RSS MB (corpus loaded) |")
+    print(
+        "| input | chunk/overlap | sections | chunks | mean tok | parse MB/s | chunk MB/s "
+        "| parse+chunk MB/s | chunks/s | peak RSS MB (corpus loaded) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     context = multiprocessing.get_context("spawn")
     for row in rows:

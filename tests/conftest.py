@@ -15,6 +15,7 @@ from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
 from scripts.localcloud.provision import provision
 from tests.support.clock import FakeClock
+from tests.support.worker import IngestWorker
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -61,6 +62,7 @@ def make_settings(
         "argon2_memory_kib": 1024,
         "signup_per_ip_per_hour": 100_000,
         "login_attempts_per_ip_per_15min": 100_000,
+        "allow_private_urls": True,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -83,3 +85,9 @@ def services(
 def client(services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(services)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def worker(services: Services, aws_endpoint: str) -> IngestWorker:
+
+    return IngestWorker(services, aws_endpoint)

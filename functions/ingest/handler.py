@@ -20,7 +20,7 @@ def make_handler(services: Services) -> Any:
         services.ingestion.handle(json.loads(record.body), attempt=attempt)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_partial_response(
+        return process_partial_response(  # type: ignore[return-value]
             event=event, record_handler=record_handler, processor=processor, context=context
         )
 

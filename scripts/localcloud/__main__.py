@@ -38,8 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _banner(cloud: LocalCloud, host: str, port: int, wired: list[str]) -> str:
     base = f"http://{host}:{port}"
     lines = [f"MiniRAG local cloud ({cloud.prefix})", f"  API        {base}", f"  API docs   {base}/docs"]
-    if has_dashboard():
-        lines.append(f"  Dashboard  {base}/dashboard/")
+    dashboard = f"{base}/dashboard/" if has_dashboard() else "not served (no frontend/dashboard/index.html)"
+    lines.append(f"  Dashboard  {dashboard}")
     lines.append(f"  AWS        {cloud.endpoint_url}")
     lines.append(f"  Functions  {', '.join(wired) or 'none with a handler yet'}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """The one place adapters are chosen: builds the Services container from Settings."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ from minirag.adapters.secrets import load_keys
 from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue
 from minirag.config import Settings
-from minirag.ports import Clock, VectorStore
+from minirag.domain.knowledge import BotProfile
+from minirag.ports import Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
 from minirag.security.jwt_codec import JwtCodec
 from minirag.security.passwords import PasswordHasher
@@ -89,7 +91,13 @@ def vector_store(settings: Settings) -> QdrantVectorStore:
     return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    embedder_for: Callable[[BotProfile], Embedder] | None = None,
+) -> Services:
+    """`embedder_for` lets tests put a failing embedder in front of the real one."""
     clock = clock or SystemClock()
     keys = load_keys(settings)
     box = SecretBox(keys.fernet_keys)
@@ -191,7 +199,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             vectors=vectors,
             queue=queue,
             content=content,
-            embedder_for=embedders.for_bot,
+            embedder_for=embedder_for or embedders.for_bot,
             clock=clock,
             settings=ingest_settings,
             point_id=point_id,

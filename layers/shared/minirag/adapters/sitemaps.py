@@ -178,7 +178,7 @@ def expand_sitemap(
         current, depth = queue.popleft()
         fetched += 1
         try:
-            found = _fetch_one(fetcher, current, max_urls - len(pages))
+            found = _fetch_one(fetcher, current, max_urls)
         except UnprocessableError as exc:
             if depth == 0:
                 raise

@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from minirag.domain.errors import UnprocessableError
 
@@ -24,7 +25,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_BREAK = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*(\s+)|[\u3002\uff01\uff1f](\s*)|(\n\s*)")
 _WORD = re.compile(r"\S+")
 _WORD_BREAK = re.compile(r"\s+")
-_APPROX_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+|[^\w\s]")
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_APPROX_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
+_LONG_WORD = re.compile(rf"[^\W{_CJK}]{{9,}}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class _Unit:
 def approx_tokens(text: str) -> int:
     """A dependency-free stand-in for a WordPiece count: a token per punctuation mark and CJK character,
     one per word of up to 8 characters and one more per further 8 characters."""
-    return sum((len(piece) + 7) // 8 for piece in _APPROX_TOKEN.findall(text))
+    extra = sum((len(word) - 1) // 8 for word in _LONG_WORD.findall(text))
+    return len(_APPROX_TOKEN.findall(text)) + extra
 
 
 def chunk_document(
@@ -133,8 +137,14 @@ class _SectionPacker:
     def __init__(self, text: str, budget: int, overlap: int, count: TokenCounter) -> None:
         self._text, self._budget, self._overlap, self._count = text, budget, overlap, count
         self._base = max(0, count(""))
-        self._sentence_starts = [start for start, _ in _pieces(_SENTENCE_BREAK, text, 0, len(text))]
-        self._word_starts = [match.start() for match in _WORD.finditer(text)]
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [start for start, _ in _pieces(_SENTENCE_BREAK, self._text, 0, len(self._text))]
+
+    @cached_property
+    def _word_starts(self) -> list[int]:
+        return [match.start() for match in _WORD.finditer(self._text)]
 
     def spans(self) -> list[tuple[int, int, int]]:
         """(start, end, token count) of each chunk, offsets into the section text."""
@@ -192,10 +202,20 @@ class _SectionPacker:
         return None if tail is None else (tail[0], max(0, tail[1] - self._base))
 
     def _longest_tail(self, starts: list[int], lo: int, end: int, limit: int) -> tuple[int, int] | None:
-        """Earliest start in (lo, end) whose tail text[start:end] counts at most limit (tail counts only
-        grow as the start moves left, so a binary search finds it)."""
+        """Earliest start in (lo, end) whose tail text[start:end] counts at most limit, with its count.
+
+        Tails only grow as the start moves left, so: gallop left from the end while tails fit, then binary
+        search the last gap. Probes stay near the overlap's size instead of half a chunk.
+        """
         left, right = bisect_right(starts, lo), bisect_left(starts, end)
         best: tuple[int, int] | None = None
+        step = 1
+        while right - step >= left:  # invariant: every candidate from `right` on fits
+            tokens = self._count(self._text[starts[right - step] : end])
+            if tokens > limit:
+                left = right - step + 1
+                break
+            best, right, step = (starts[right - step], tokens), right - step, step * 2
         while left < right:
             mid = (left + right) // 2
             tokens = self._count(self._text[starts[mid] : end])

@@ -6,10 +6,10 @@ address and never resolves the name again: a DNS answer that changes between the
 (DNS rebinding) has nothing left to change. What the server sees is unchanged:
 - the Host header is set to the original host[:port], so virtual hosting works;
 - for https, httpcore's `sni_hostname` request extension makes the TLS handshake send the original host name
-  as SNI *and* verify the certificate against it (it is the server_hostname given to ssl.wrap_socket, with
-  check_hostname on), so a certificate for the IP, or for another name, is refused as usual.
-Each fetch uses a fresh client without keep-alive reuse across hosts, because a pooled connection keyed by
-IP could otherwise carry a request for another host name over a TLS session verified for the first.
+  as SNI *and* verify the certificate against it (it becomes the server_hostname of SSLContext.wrap_socket,
+  with check_hostname on), so a certificate for the IP, or for another name, is refused as usual.
+Every request (every redirect hop) gets a fresh client, so no pooled connection is reused: a pool keyed by
+IP could otherwise carry a request for one host name over a TLS session verified for another.
 """
 
 import httpx
