@@ -3,8 +3,10 @@
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from scripts.localcloud.cloud import LocalCloud, check_port_free
@@ -58,6 +60,14 @@ def _wire_functions(cloud: LocalCloud) -> list[str]:
     return ready
 
 
+def _forget_vectors(data_dir: Path) -> None:
+    """The in-process endpoint keeps tables in memory: vectors kept from an earlier run would be orphans."""
+    vectors = data_dir / "qdrant"
+    if vectors.exists():
+        shutil.rmtree(vectors)
+        log.info("in-memory AWS endpoint: starting with an empty vector store too (%s)", vectors)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -77,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         check_port_free(args.port, host=args.host)
+        if not os.environ.get("AWS_ENDPOINT_URL"):
+            _forget_vectors(Path(os.environ.get("MINIRAG_DATA_DIR", ".data")))
         cloud.start()
         wired = _wire_functions(cloud)
         app = build_app()

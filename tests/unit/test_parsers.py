@@ -23,7 +23,7 @@ def _pdf_string(text: str) -> str:
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:
-    """A minimal PDF written by hand: Helvetica text lines per page; a page without lines draws a line only."""
+    """A minimal hand-written PDF: Helvetica text lines per page; a page without lines only draws a line."""
     kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -230,6 +230,14 @@ def test_html_drops_chrome_and_scripts():
         assert dropped not in text
 
 
+def test_malformed_html_does_not_lose_the_page():
+    html = b"<body><h1>Unclosed heading<p>Body text.</p><nav>menu<h2>Next</h2><p>more</p></body><p>tail</p>"
+
+    doc = parse(html, "bad.html")
+
+    assert paths_and_texts(doc) == [(("Unclosed heading",), "Body text.\n\ntail")]
+
+
 def test_html_without_title_keeps_the_given_title():
     assert parse(b"<p>just text</p>", "x.htm").title == "Given title"
 
@@ -261,7 +269,8 @@ def test_csv_rows_render_as_column_value_pairs_and_survive_ragged_rows():
     assert paths_and_texts(doc) == [
         (
             (),
-            "name: Alice; age: 30; city: Paris\n\nname: Bob\n\nname: Carol; age: 41; city: Rome; column 4: extra",
+            "name: Alice; age: 30; city: Paris\n\nname: Bob\n\n"
+            "name: Carol; age: 41; city: Rome; column 4: extra",
         )
     ]
 

@@ -26,8 +26,8 @@ _SENTENCE_BREAK = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*(\s+)|[\u3002\uff
 _WORD = re.compile(r"\S+")
 _WORD_BREAK = re.compile(r"\s+")
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
-_APPROX_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
-_LONG_WORD = re.compile(rf"[^\W{_CJK}]{{9,}}")
+# A CJK character, up to 8 characters of any other word (so a word costs ceil(len / 8)), a punctuation mark.
+_APPROX_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]{{1,8}}|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,7 @@ class _Unit:
 def approx_tokens(text: str) -> int:
     """A dependency-free stand-in for a WordPiece count: a token per punctuation mark and CJK character,
     one per word of up to 8 characters and one more per further 8 characters."""
-    extra = sum((len(word) - 1) // 8 for word in _LONG_WORD.findall(text))
-    return len(_APPROX_TOKEN.findall(text)) + extra
+    return len(_APPROX_TOKEN.findall(text))
 
 
 def chunk_document(

@@ -17,7 +17,7 @@ from minirag.ports import BotRepository, Clock, Embedder, Queue, SourceRepositor
 from minirag.services.content import ContentLoader
 
 log = logging.getLogger("minirag.ingestion")
-_UPLOAD_KEY = re.compile(r"^tenants/([0-9a-z]{26})/sources/([0-9a-z]{26})/upload/[^/]+$")
+_UPLOAD_KEY = re.compile(r"^incoming/([0-9a-z]{26})/([0-9a-z]{26})/[^/]+$")
 
 
 @dataclass(frozen=True)

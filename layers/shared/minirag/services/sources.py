@@ -226,6 +226,7 @@ class SourceService:
         for member in family:
             self._vectors.delete_source(tenant_id=principal.tenant_id, source_id=member.id)
             self._blobs.delete_prefix(f"tenants/{principal.tenant_id}/sources/{member.id}/")
+            self._blobs.delete_prefix(f"incoming/{principal.tenant_id}/{member.id}/")
         self._sources.delete(tenant_id=principal.tenant_id, source_ids=[m.id for m in family])
 
     # --- ingestion triggers ---------------------------------------------------------------------------

@@ -31,6 +31,11 @@ class PresignedSource:
     expires_at: datetime
 
 
+def incoming_key(tenant_id: str, source_id: str, filename: str) -> str:
+    """Presigned uploads land here: the bucket notifies the ingest queue for this prefix only."""
+    return f"incoming/{tenant_id}/{source_id}/{filename}"
+
+
 def safe_filename(filename: str) -> str:
     name = PurePath(filename.replace("\\", "/")).name
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "upload"
@@ -91,7 +96,7 @@ class UploadService:
         if size > self._limits.presigned_bytes:
             raise PayloadTooLargeError(f"file larger than {self._limits.presigned_bytes} bytes")
         source = self._draft(principal, bot_profile_id, safe, content_type, None, None)
-        source.blob_key = content_key(principal.tenant_id, source.id, f"upload/{safe}")
+        source.blob_key = incoming_key(principal.tenant_id, source.id, safe)
         self._repository.add_many(tenant_id=principal.tenant_id, sources=[source])
         ttl = self._limits.url_ttl_seconds
         upload = self._blobs.presign_put(

@@ -69,6 +69,7 @@ class _TextExtractor(HTMLParser):
         self._row_cells = 0
 
     def document(self, title: str) -> Document:
+        self._close_heading()
         self._break()
         return self._sections.build(" ".join(self._title_text.split()) or title)
 
@@ -79,21 +80,25 @@ class _TextExtractor(HTMLParser):
         elif tag == "title" and not self._title_text:
             self._title = []
         elif tag in _HEADINGS:
+            self._close_heading()
             self._break()
             self._heading = (_HEADINGS[tag], [])
         else:
+            if tag in _BLOCKS:
+                self._close_heading()  # an unclosed <h1> must not swallow the page
             self._open_layout(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("body", "html"):
+            self._skipping.clear()  # an unclosed <nav> or <header> ends with the page
         if self._skipping:
             if tag in self._skipping:
                 while self._skipping.pop() != tag:
                     pass
         elif tag == "title" and self._title is not None:
             self._title_text, self._title = "".join(self._title), None
-        elif tag in _HEADINGS and self._heading is not None:
-            self._sections.heading(self._heading[0], "".join(self._heading[1]))
-            self._heading = None
+        elif tag in _HEADINGS:
+            self._close_heading()
         elif tag == "pre" and self._pre:
             self._break()
             self._pre -= 1
@@ -125,6 +130,11 @@ class _TextExtractor(HTMLParser):
             if self._row_cells:
                 self._fragments.append(" | ")
             self._row_cells += 1
+
+    def _close_heading(self) -> None:
+        if self._heading is not None:
+            self._sections.heading(self._heading[0], "".join(self._heading[1]))
+            self._heading = None
 
     def _break(self) -> None:
         """End the paragraph: whitespace collapses per line, except inside <pre>."""
