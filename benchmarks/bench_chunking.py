@@ -1,7 +1,9 @@
 """Parse + chunk throughput on a generated corpus, one fresh process per row so peak RSS is per row.
 
-Run: PYTHONPATH=layers/shared .venv/bin/python benchmarks/bench_chunking.py [--mb 5] [--repeat 3]
-Timings are the best of --repeat runs; the counter is the default approx_tokens.
+Run: PYTHONPATH=layers/shared .venv/bin/python benchmarks/bench_chunking.py [--mb 4.8] [--repeat 3]
+       [--tokenizer path/to/tokenizer.json]
+Timings are the best of --repeat runs. The counter is approx_tokens, or with --tokenizer a real WordPiece
+count (HF `tokenizers`, special tokens included, no truncation) as the offline embedder would pass.
 """
 
 import argparse
@@ -12,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from minirag.adapters.parsers import parse_document
-from minirag.domain.chunking import chunk_document
+from minirag.domain.chunking import TokenCounter, approx_tokens, chunk_document
 
 _VOCABULARY = [
     *("the", "of", "and", "to", "in", "is", "for", "on", "with", "as", "by", "that", "this", "from", "at"),
@@ -30,6 +32,7 @@ class Row:
     fmt: str
     chunk_tokens: int
     overlap_tokens: int
+    tokenizer: str | None = None
 
 
 def _sentence(rng: random.Random) -> str:
@@ -61,15 +64,29 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+def _counter(tokenizer_path: str | None) -> TokenCounter:
+    if tokenizer_path is None:
+        return approx_tokens
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(tokenizer_path)
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return lambda text: len(tokenizer.encode(text).ids)
+
+
 def run_row(row: Row, megabytes: float, repeat: int) -> dict[str, float]:
     data = make_corpus(row.fmt, megabytes)
+    count = _counter(row.tokenizer)
     baseline = _peak_rss_mb()
     parse_s = chunk_s = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
         doc = parse_document(data, filename=f"corpus.{row.fmt}", content_type=None, title="bench")
         parsed = time.perf_counter()
-        chunks = chunk_document(doc, chunk_tokens=row.chunk_tokens, overlap_tokens=row.overlap_tokens)
+        chunks = chunk_document(
+            doc, chunk_tokens=row.chunk_tokens, overlap_tokens=row.overlap_tokens, count_tokens=count
+        )
         parse_s = min(parse_s, parsed - started)
         chunk_s = min(chunk_s, time.perf_counter() - parsed)
     mb = len(data) / 1_000_000
@@ -87,26 +104,34 @@ def run_row(row: Row, megabytes: float, repeat: int) -> dict[str, float]:
     }
 
 
+def _rows(tokenizer: str | None) -> list[Row]:
+    rows = [Row("md", 128, 16), Row("md", 256, 32), Row("md", 512, 64), Row("md", 256, 0)]
+    rows.append(Row("html", 256, 32))
+    if tokenizer:
+        rows += [Row("md", 256, 32, tokenizer), Row("html", 256, 32, tokenizer)]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=4.8, help="corpus MB (text is capped at 5 M chars)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tokenizer", help="a HF tokenizer.json: adds rows counted with it")
     args = parser.parse_args()
-    rows = [Row("md", 128, 16), Row("md", 256, 32), Row("md", 512, 64), Row("md", 256, 0)]
-    rows.append(Row("html", 256, 32))
     print(
-        "| input | chunk/overlap | sections | chunks | mean tok | parse MB/s | chunk MB/s "
-        "| parse+chunk MB/s | chunks/s | peak RSS MB (corpus loaded) |"
+        "| input | counter | chunk/overlap | sections | chunks | mean tok | parse MB/s | chunk MB/s |", end=""
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(" parse+chunk MB/s | chunks/s | peak RSS MB (after corpus built) |")
+    print("|---" * 11 + "|")
     context = multiprocessing.get_context("spawn")
-    for row in rows:
+    for row in _rows(args.tokenizer):
         with context.Pool(1) as pool:
             r = pool.apply(run_row, (row, args.mb, args.repeat))
         print(
-            f"| {r['mb']:.1f} MB {row.fmt} | {row.chunk_tokens}/{row.overlap_tokens} | {r['sections']:,} "
-            f"| {r['chunks']:,} | {r['mean_tokens']:.0f} | {r['parse_mbs']:.2f} | {r['chunk_mbs']:.2f} "
-            f"| {r['total_mbs']:.2f} | {r['chunks_s']:,.0f} | {r['peak_rss']:.0f} ({r['baseline_rss']:.0f}) |"
+            f"| {r['mb']:.1f} MB {row.fmt} | {'wordpiece' if row.tokenizer else 'approx'} "
+            f"| {row.chunk_tokens}/{row.overlap_tokens} | {r['sections']:,} | {r['chunks']:,} "
+            f"| {r['mean_tokens']:.0f} | {r['parse_mbs']:.1f} | {r['chunk_mbs']:.1f} | {r['total_mbs']:.1f} "
+            f"| {r['chunks_s']:,.0f} | {r['peak_rss']:.0f} ({r['baseline_rss']:.0f}) |"
         )
 
 

@@ -1,0 +1,298 @@
+"""MiniRAG's built-in chat model: answers from the retrieved context alone, with no API key and no network.
+
+It is a LiteLLM custom provider, so chat takes the same ``litellm.completion`` path as a real model. The
+answer is extractive and deterministic: the one to three context sentences that best match the question,
+each followed by its citation ``[n]``, or ``NOT_FOUND``. It never writes any other text.
+
+Prompt contract (the chat service builds it): a system message holds the retrieved passages between the
+lines ``<context>`` and ``</context>``, each block a header line ``[n] <source name>`` (optionally
+`` — <heading path>``) followed by the passage lines, blocks separated by a blank line and numbered
+consecutively. The last user message is the question; earlier messages are history.
+"""
+
+import functools
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import litellm
+from litellm.types.llms.openai import ChatCompletionUsageBlock
+from litellm.types.utils import GenericStreamingChunk
+from litellm.utils import custom_llm_setup
+
+from minirag.domain.chunking import approx_tokens
+from minirag.domain.lexical import terms
+
+OFFLINE_MODEL = "minirag/offline-extractive"
+PROVIDER = "minirag"
+NOT_FOUND = "I could not find this in the knowledge base."
+
+MAX_SENTENCES = 3
+MIN_SCORE = 0.3  # share of the question's weighted terms a sentence must contain
+RELATIVE_CUTOFF = 0.5  # a further sentence must score at least this share of the best one
+RANK_BONUS = 0.05  # block 1 gets all of it, the last block nearly none
+
+_HEADER = re.compile(r"\[(\d{1,4})\](?:\s.*)?")
+# A break after terminal punctuation (and closing quotes or brackets) unless a lowercase word follows,
+# as after "e.g.", or at any line break: list items and table rows stand alone.
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u201d\u2019)\]]))\s+(?![a-z])|\s*\n\s*"
+)
+_PIECE = re.compile(r"\S+\s*")
+_QUESTION_WORDS = frozenset(
+    (
+        "about",
+        "any",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "how",
+        "many",
+        "may",
+        "me",
+        "might",
+        "much",
+        "must",
+        "my",
+        "please",
+        "should",
+        "tell",
+        "would",
+    )
+)
+_VOWELS = frozenset("aeiouy")
+
+
+@dataclass(frozen=True)
+class ContextBlock:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    number: int
+    rank: int
+    stems: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Reply:
+    text: str
+    prompt_tokens: int
+
+    @property
+    def pieces(self) -> list[str]:
+        return _PIECE.findall(self.text)
+
+    def usage(self) -> ChatCompletionUsageBlock:
+        completion = len(self.pieces)
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": self.prompt_tokens + completion,
+        }
+
+
+def answer(messages: list[dict[str, Any]]) -> str:
+    """The reply to a chat prompt, the same for the same messages."""
+    blocks = parse_context(_system_text(messages))
+    question = _last_user_text(messages)
+    chosen = _select(_score(_sentences(blocks), question, len(blocks)))
+    if not chosen:
+        return NOT_FOUND
+    return " ".join(f"{s.text} [{s.number}]" for s in chosen)
+
+
+def parse_context(prompt: str) -> list[ContextBlock]:
+    """A header counts only at the start of a block and with the next number, so a passage that quotes
+    ``[3]`` inline or on a line of its own stays text."""
+    blocks: list[tuple[int, list[str]]] = []
+    after_blank = True
+    for line in _context_lines(prompt):
+        header = _HEADER.fullmatch(line.strip()) if after_blank else None
+        if header and (not blocks or int(header[1]) == blocks[-1][0] + 1):
+            blocks.append((int(header[1]), []))
+        elif blocks:
+            blocks[-1][1].append(line)
+        after_blank = not line.strip()
+    return [ContextBlock(number, "\n".join(body).strip()) for number, body in blocks]
+
+
+def _context_lines(prompt: str) -> list[str]:
+    lines = prompt.splitlines()
+    opening = [i for i, line in enumerate(lines) if line.strip() == "<context>"]
+    if not opening:
+        return []
+    closing = [i for i, line in enumerate(lines) if line.strip() == "</context>" and i > opening[0]]
+    return lines[opening[0] + 1 : closing[-1] if closing else len(lines)]
+
+
+def _content_text(content: Any) -> str:
+    """Message content is a string or a list of OpenAI content parts; only text parts count."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def _system_text(messages: list[dict[str, Any]]) -> str:
+    system = (m for m in messages if m.get("role") in ("system", "developer"))
+    return "\n".join(_content_text(m.get("content")) for m in system)
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    users = [m for m in messages if m.get("role") == "user"]
+    return _content_text(users[-1].get("content")) if users else ""
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def stem(term: str) -> str:
+    """Folds plurals, -ing and -ed, then a doubled final consonant and a final e: shipping, ships, shipped
+    -> ship; stores, stored, storing -> stor."""
+    if len(term) <= 3 or not term.isalpha():
+        return term
+    if term.endswith("ies") and len(term) > 4:
+        term = term[:-3] + "y"
+    elif term.endswith(("sses", "xes", "ches", "shes", "zes")):
+        term = term[:-2]
+    elif term.endswith("s") and not term.endswith(("ss", "us", "is")):
+        term = term[:-1]
+    elif term.endswith("ing") and len(term) > 5:
+        term = term[:-3]
+    elif term.endswith("ed") and len(term) > 4:
+        term = term[:-2]
+    if len(term) > 3 and term[-1] == term[-2] and term[-1] not in _VOWELS and term[-1] not in "lsz":
+        term = term[:-1]
+    if len(term) > 3 and term.endswith("e") and not term.endswith("ee"):
+        term = term[:-1]
+    return term
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in set(terms(text)) - _QUESTION_WORDS)
+
+
+def _sentences(blocks: list[ContextBlock]) -> list[_Sentence]:
+    found: list[_Sentence] = []
+    for rank, block in enumerate(blocks):
+        for part in _SENTENCE_BREAK.split(block.text):
+            text = part.strip()
+            stems = _stems(text)
+            if stems:
+                found.append(_Sentence(text, block.number, rank, stems))
+    return found
+
+
+def _score(sentences: list[_Sentence], question: str, block_count: int) -> list[tuple[float, _Sentence]]:
+    """Each sentence's share of the question's IDF-weighted stems, plus a small bonus for its block's rank.
+    A question stem absent from the context weighs most, so an unrelated question scores near zero."""
+    wanted = _stems(question)
+    df = Counter(s for sentence in sentences for s in sentence.stems & wanted)
+    n = len(sentences)
+    weight = {s: math.log(1 + n / (df[s] or 0.5)) for s in wanted}
+    total = sum(weight.values())
+    scored = []
+    for sentence in sentences:
+        matched = sum(weight[s] for s in sentence.stems & wanted)
+        if matched:
+            bonus = RANK_BONUS * (1 - sentence.rank / block_count)
+            scored.append((matched / total + bonus, sentence))
+    return scored
+
+
+def _select(scored: list[tuple[float, _Sentence]]) -> list[_Sentence]:
+    """Best first; ties go to the better block, then to the earlier sentence (the sort is stable)."""
+    ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1].rank))
+    if not ranked or ranked[0][0] < MIN_SCORE:
+        return []
+    floor = max(MIN_SCORE, ranked[0][0] * RELATIVE_CUTOFF)
+    chosen: list[_Sentence] = []
+    for score, sentence in ranked:
+        if score >= floor and all(sentence.text != c.text for c in chosen):
+            chosen.append(sentence)
+    return chosen[:MAX_SENTENCES]
+
+
+def count_tokens(messages: list[dict[str, Any]]) -> int:
+    """A deterministic prompt size: words and punctuation marks of every message."""
+    return sum(approx_tokens(_content_text(m.get("content"))) for m in messages)
+
+
+def _reply(messages: list[dict[str, Any]]) -> _Reply:
+    return _Reply(answer(messages), count_tokens(messages))
+
+
+def _chunk(text: str, usage: ChatCompletionUsageBlock | None = None) -> GenericStreamingChunk:
+    return {
+        "text": text,
+        "tool_use": None,
+        "is_finished": usage is not None,
+        "finish_reason": "stop" if usage is not None else "",
+        "usage": usage,
+        "index": 0,
+    }
+
+
+class OfflineExtractiveLLM(litellm.CustomLLM):
+    """The provider behind ``minirag/offline-extractive``; litellm passes many more keyword arguments
+    (api keys, timeouts, clients) than an offline model needs, and they are ignored."""
+
+    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> litellm.ModelResponse:
+        reply = _reply(messages)
+        return litellm.ModelResponse(
+            model=OFFLINE_MODEL,
+            choices=[
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply.text}}
+            ],
+            usage=litellm.Usage(**reply.usage()),
+        )
+
+    def streaming(
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> Iterator[GenericStreamingChunk]:
+        reply = _reply(messages)
+        for piece in reply.pieces:
+            yield _chunk(piece)
+        yield _chunk("", reply.usage())
+
+    async def acompletion(
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> litellm.ModelResponse:
+        return self.completion(model, messages)
+
+    # CustomLLM declares astreaming as a coroutine returning an iterator, but litellm's stream wrapper
+    # iterates whatever it returns without awaiting it: an async generator is what works.
+    async def astreaming(  # type: ignore[override]
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        for chunk in self.streaming(model, messages):
+            yield chunk
+
+
+_REGISTER_LOCK = threading.Lock()
+
+
+def register() -> litellm.CustomLLM:
+    """Routes ``minirag/*`` models to the offline model in this process; any thread, any number of times.
+
+    litellm finds custom handlers in ``litellm.custom_provider_map``; ``custom_llm_setup`` copies the
+    provider name into ``litellm.provider_list`` and ``litellm._custom_providers`` (every completion call
+    does it too, but provider lookups outside a call need it now)."""
+    with _REGISTER_LOCK:
+        handler = next(
+            (i["custom_handler"] for i in litellm.custom_provider_map if i["provider"] == PROVIDER), None
+        )
+        if handler is None:
+            handler = OfflineExtractiveLLM()
+            litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
+        custom_llm_setup()
+    return handler
