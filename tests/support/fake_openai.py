@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Self
 
 type Json = dict[str, Any]
 type Reply = str | Callable[[Json], str]
@@ -43,7 +43,7 @@ class RecordedRequest(NamedTuple):
 class _Fault:
     """One scripted misbehaviour; `remaining` None means every request until `clear_faults()`."""
 
-    kind: str  # "status" | "hang" | "disconnect"
+    kind: Literal["status", "hang", "disconnect"]
     remaining: int | None
     status: int = 500
     retry_after: float | None = None
@@ -133,6 +133,7 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def __enter__(self) -> Self:
+        self.stopping.clear()
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -288,7 +289,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body.get("model"):
             self._error(400, "'model' and 'messages' are required properties.")
             return
-        reply = fake.reply(body) if callable(fake.reply) else fake.reply
+        try:
+            reply = fake.reply(body) if callable(fake.reply) else fake.reply
+        except Exception as exc:
+            self._error(500, f"The test's reply callable raised {exc!r}")
+            return
         deltas = split_deltas(reply)
         usage = {
             "prompt_tokens": count_words(body["messages"]),
@@ -397,8 +402,10 @@ class _Handler(BaseHTTPRequestHandler):
         kind, code = _ERROR_TYPES.get(
             status, ("server_error" if status >= 500 else "invalid_request_error", None)
         )
-        text = message or HTTPStatus(status).phrase
-        headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
+        text = message or (HTTPStatus(status).phrase if status in HTTPStatus else f"Error {status}")
+        headers = {}
+        if retry_after is not None:
+            headers = {"retry-after": f"{retry_after:g}", "retry-after-ms": str(int(retry_after * 1000))}
         self._json(status, {"error": {"message": text, "type": kind, "param": None, "code": code}}, headers)
 
     def _json(self, status: int, payload: Json, headers: dict[str, str] | None = None) -> None:

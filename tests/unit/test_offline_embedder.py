@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minirag.adapters.offline_embedder import OfflineEmbedder, OfflineModelMissingError, _package_file
+from minirag.adapters.offline_embedder import OfflineEmbedder, OfflineModelError, _package_file
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +59,12 @@ def test_empty_input_returns_empty_without_loading_anything():
 def test_construction_reads_nothing_and_first_use_names_the_missing_file(tmp_path: Path):
     embedder = OfflineEmbedder(model_dir=tmp_path)
 
-    with pytest.raises(OfflineModelMissingError, match=r"model\.onnx"):
+    with pytest.raises(OfflineModelError, match=r"model\.onnx"):
         embedder.count_tokens("hello")
 
 
 def test_missing_package_error_names_the_package_and_the_pip_command():
-    with pytest.raises(OfflineModelMissingError) as raised:
+    with pytest.raises(OfflineModelError) as raised:
         _package_file("no_such_model_pkg", "no-such-model-pkg==1.0", ("model.onnx",))
 
     assert "no-such-model-pkg" in str(raised.value)
@@ -96,9 +96,21 @@ def test_text_beyond_the_window_is_truncated_not_rejected(embedder):
 @pytest.mark.parametrize(
     ("anchor", "paraphrase", "unrelated"),
     [
-        ("How do I reset my password?", "I forgot my password, how can I change it?", "The weather is sunny."),
-        ("What is your refund policy?", "Can I get my money back if I return it?", "Chloroplasts do photosynthesis."),
-        ("The server ran out of memory.", "An out-of-memory error took the server down.", "She adopted a kitten."),
+        (
+            "How do I reset my password?",
+            "I forgot my password, how can I change it?",
+            "The weather is sunny.",
+        ),
+        (
+            "What is your refund policy?",
+            "Can I get my money back if I return it?",
+            "Chloroplasts do photosynthesis.",
+        ),
+        (
+            "The server ran out of memory.",
+            "An out-of-memory error took the server down.",
+            "She adopted a kitten.",
+        ),
     ],
 )
 def test_paraphrases_score_higher_than_unrelated_sentences(embedder, anchor, paraphrase, unrelated):

@@ -9,6 +9,7 @@ from botocore.config import Config
 from qdrant_client import QdrantClient
 
 from minirag.adapters.dynamodb.bots import DynamoBotRepository
+from minirag.adapters.dynamodb.chats import DynamoChatRepository
 from minirag.adapters.dynamodb.ratelimit import DynamoRateLimiter
 from minirag.adapters.dynamodb.sessions import DynamoSessionRepository
 from minirag.adapters.dynamodb.sources import DynamoSourceRepository
@@ -18,6 +19,7 @@ from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
 from minirag.adapters.dynamodb.users import DynamoUserRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
+from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
 from minirag.adapters.parsers import parse_document
 from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
 from minirag.adapters.s3 import S3BlobStore
@@ -26,17 +28,19 @@ from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue
 from minirag.config import Settings
 from minirag.domain.knowledge import BotProfile
-from minirag.ports import Clock, Embedder, VectorStore
+from minirag.ports import ChatModel, Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
 from minirag.security.jwt_codec import JwtCodec
 from minirag.security.passwords import PasswordHasher
 from minirag.services.api_tokens import ApiTokenService
 from minirag.services.auth import AuthService, LoginLimits
 from minirag.services.bots import BotDefaults, BotService
+from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
+from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
 from minirag.services.tenants import TenantService
 from minirag.services.uploads import UploadLimits, UploadService
@@ -59,6 +63,8 @@ class Services:
     ingestion: IngestionService
     vectors: VectorStore
     embedders: EmbedderRegistry
+    retriever: Retriever
+    chat: ChatService
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -96,6 +102,7 @@ def build_services(
     *,
     clock: Clock | None = None,
     embedder_for: Callable[[BotProfile], Embedder] | None = None,
+    chat_model: ChatModel | None = None,
 ) -> Services:
     """`embedder_for` lets tests put a failing embedder in front of the real one."""
     clock = clock or SystemClock()
@@ -157,6 +164,23 @@ def build_services(
         batch_size=settings.embed_batch_size,
         max_attempts=settings.ingest_max_attempts,
     )
+    pick_embedder = embedder_for or embedders.for_bot
+    retriever = Retriever(
+        sources=source_repo,
+        vectors=vectors,
+        embedder_for=pick_embedder,
+        settings=RetrievalSettings(settings.retrieval_mode, settings.retrieval_fusion),
+    )
+    chat = ChatService(
+        bots=bot_repo,
+        chats=DynamoChatRepository(tables),
+        retriever=retriever,
+        model=chat_model or LiteLLMChatModel(),
+        credentials=bots.credentials,
+        cost=cost_usd,
+        clock=clock,
+        cursors=box,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -199,11 +223,13 @@ def build_services(
             vectors=vectors,
             queue=queue,
             content=content,
-            embedder_for=embedder_for or embedders.for_bot,
+            embedder_for=pick_embedder,
             clock=clock,
             settings=ingest_settings,
             point_id=point_id,
         ),
         vectors=vectors,
         embedders=embedders,
+        retriever=retriever,
+        chat=chat,
     )

@@ -61,3 +61,8 @@ class Settings(BaseSettings):
     max_presigned_upload_bytes: int = 50 * 1024 * 1024
     max_text_source_bytes: int = 900_000
     ingest_max_attempts: int = 3
+
+    # Chat
+    retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
+    retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
+    sse_keepalive_seconds: float = 15.0

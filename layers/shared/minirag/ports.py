@@ -1,11 +1,13 @@
 """Ports: the small interfaces services depend on. Adapters implement them; tests fake them."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from minirag.domain.chat import Chat, Message
 from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User
+from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 
 
@@ -144,3 +146,28 @@ class BlobStore(Protocol):
     def presign_put(
         self, key: str, *, content_type: str, size: int, expires_seconds: int
     ) -> PresignedUpload: ...
+
+
+class ChatModel(Protocol):
+    def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
+        """Text deltas, then one chunk carrying the usage; raises ModelError on provider failures."""
+
+
+class ChatRepository(Protocol):
+    def create(self, *, chat: Chat) -> None: ...
+
+    def get(self, *, tenant_id: str, chat_id: str) -> Chat | None: ...
+
+    def list_page(
+        self, *, tenant_id: str, bot_id: str | None, limit: int, start: dict[str, Any] | None
+    ) -> Page[Chat]: ...
+
+    def add_message(
+        self, *, tenant_id: str, message: Message, bot_id: str, title: str | None = None
+    ) -> None: ...
+
+    def messages(self, *, tenant_id: str, chat_id: str, newest: int | None = None) -> list[Message]: ...
+
+    def get_message(self, *, tenant_id: str, chat_id: str, message_id: str) -> Message | None: ...
+
+    def save_message(self, *, tenant_id: str, message: Message) -> None: ...

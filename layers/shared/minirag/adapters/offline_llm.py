@@ -40,7 +40,7 @@ _HEADER = re.compile(r"\[(\d{1,4})\](?:\s.*)?")
 # A break after terminal punctuation (and closing quotes or brackets) unless a lowercase word follows,
 # as after "e.g.", or at any line break: list items and table rows stand alone.
 _SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u201d\u2019)\]]))\s+(?![a-z])|\s*\n\s*"
+    r"(?:(?<=[.!?\u2026])|(?<=[.!?\u2026][\"'\u201d\u2019)\]]))\s+(?=[^\sa-z])|\s*\n\s*"
 )
 _PIECE = re.compile(r"\S+\s*")
 _QUESTION_WORDS = frozenset(
@@ -199,10 +199,10 @@ def _score(sentences: list[_Sentence], question: str, block_count: int) -> list[
     df = Counter(s for sentence in sentences for s in sentence.stems & wanted)
     n = len(sentences)
     weight = {s: math.log(1 + n / (df[s] or 0.5)) for s in wanted}
-    total = sum(weight.values())
+    total = sum(weight[s] for s in sorted(wanted))  # sorted: float sums must not depend on hash order
     scored = []
     for sentence in sentences:
-        matched = sum(weight[s] for s in sentence.stems & wanted)
+        matched = sum(weight[s] for s in sorted(sentence.stems & wanted))
         if matched:
             bonus = RANK_BONUS * (1 - sentence.rank / block_count)
             scored.append((matched / total + bonus, sentence))

@@ -51,3 +51,11 @@ class DependencyUnavailableError(MiniRAGError):
     def __init__(self, detail: str = "", retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ModelError(DependencyUnavailableError):
+    """The language model provider failed: auth, rate limit, timeout or a broken stream."""
+
+    def __init__(self, detail: str = "", retry_after: int = 5, kind: str = "provider_error") -> None:
+        super().__init__(detail, retry_after)
+        self.kind = kind

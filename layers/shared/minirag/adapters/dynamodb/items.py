@@ -138,3 +138,51 @@ class SourceItem(Item):
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, BotItem, SourceItem)
+
+
+class ChatItem(Item):
+    chat_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    origin = UnicodeAttribute(default="api")
+    message_count = NumberAttribute(default=0)
+    total_prompt_tokens = NumberAttribute(default=0)
+    total_completion_tokens = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # TENANT#t#BOT#b: a bot's chats, newest first
+    gsi1sk = UnicodeAttribute(null=True)
+
+
+class MessageItem(Item):
+    message_id = UnicodeAttribute()
+    chat_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    content = UnicodeAttribute()
+    sources = JSONAttribute(null=True)
+    prompt_tokens = NumberAttribute(default=0)
+    completion_tokens = NumberAttribute(default=0)
+    feedback = UnicodeAttribute(null=True)
+    feedback_comment = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    model = UnicodeAttribute(null=True)
+    cost_usd = NumberAttribute(default=0)
+    latency_ms = NumberAttribute(null=True)
+    time_to_first_token_ms = NumberAttribute(null=True)
+    stream_ms = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class UsageItem(Item):
+    """Daily aggregates, ADDed when the assistant message is written: stats read these, never messages."""
+
+    day = UnicodeAttribute()
+    model = UnicodeAttribute(null=True)
+    bot_id = UnicodeAttribute(null=True)
+    prompt_tokens = NumberAttribute(default=0)
+    completion_tokens = NumberAttribute(default=0)
+    requests = NumberAttribute(default=0)
+    cost_usd = NumberAttribute(default=0)
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, ChatItem, MessageItem, UsageItem)

@@ -52,3 +52,31 @@ def refresh_keys(tenant_id: str, source_id: str, next_at_iso: str) -> tuple[str,
     """Sparse GSI keys: a few shards spread the write load; the sort key orders by next run time."""
     shard = sum(source_id.encode()) % REFRESH_SHARDS
     return f"REFRESH#{shard}", f"{next_at_iso}#{tenant_id}#{source_id}"
+
+
+def chat_sk(chat_id: str) -> str:
+    return f"CHAT#{chat_id}"
+
+
+def bot_chats_pk(tenant_id: str, bot_id: str) -> str:
+    return f"TENANT#{tenant_id}#BOT#{bot_id}"
+
+
+def messages_pk(tenant_id: str, chat_id: str) -> str:
+    return f"TENANT#{tenant_id}#CHAT#{chat_id}"
+
+
+def message_sk(message_id: str) -> str:
+    return f"MSG#{message_id}"
+
+
+def usage_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#USAGE"
+
+
+def usage_model_sk(day: str, model: str) -> str:
+    return f"DAY#{day}#MODEL#{model}"
+
+
+def usage_bot_sk(day: str, bot_id: str) -> str:
+    return f"DAY#{day}#BOT#{bot_id}"

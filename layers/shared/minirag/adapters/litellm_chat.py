@@ -1,0 +1,94 @@
+"""Chat completions through LiteLLM: every provider, and the built-in offline model as a custom provider."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from minirag.domain.errors import ModelError
+from minirag.domain.models_io import ModelChunk, ModelRequest
+
+_registered = threading.Event()
+_register_lock = threading.Lock()
+
+
+def _litellm() -> Any:
+    """litellm takes seconds to import: only the functions that talk to models pay for it, on first use."""
+    import litellm
+
+    if not _registered.is_set():
+        with _register_lock:
+            if not _registered.is_set():
+                from minirag.adapters.offline_llm import register
+
+                register()
+                _registered.set()
+    return litellm
+
+
+class LiteLLMChatModel:
+    def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
+        litellm = _litellm()
+        try:
+            response = litellm.completion(
+                model=request.model,
+                messages=request.messages,
+                temperature=request.temperature,
+                max_tokens=request.max_tokens,
+                api_key=request.api_key,
+                api_base=request.api_base,
+                timeout=request.timeout_s,
+                stream=True,
+                stream_options={"include_usage": True},
+                num_retries=0,
+            )
+            yield from _chunks(response)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise translate(litellm, exc) from exc
+
+
+def _chunks(response: Any) -> Iterator[ModelChunk]:
+    finished = False
+    for chunk in response:
+        usage = getattr(chunk, "usage", None)
+        choices = getattr(chunk, "choices", None) or []
+        for choice in choices:
+            text = getattr(choice.delta, "content", None) if choice.delta else None
+            if text:
+                yield ModelChunk(text=text)
+            if choice.finish_reason:
+                finished = True
+        if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
+            yield ModelChunk(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
+    if not finished:
+        raise ModelError("the model stream ended before the answer was complete", kind="disconnected")
+    yield ModelChunk(finished=True)
+
+
+def translate(litellm: Any, exc: Exception) -> ModelError:
+    """Provider failures in words a tenant can act on; no provider payloads or keys in the message."""
+    cases: list[tuple[Any, str, str, int]] = [
+        (litellm.AuthenticationError, "auth", "the model provider rejected the credentials", 60),
+        (litellm.RateLimitError, "rate_limited", "the model provider is rate limiting requests", 10),
+        (litellm.Timeout, "timeout", "the model provider timed out", 5),
+        (litellm.NotFoundError, "not_found", "the model was not found at the provider", 60),
+        (litellm.BadRequestError, "bad_request", "the model provider refused the request", 60),
+        (litellm.APIConnectionError, "unavailable", "the model provider could not be reached", 5),
+    ]
+    for cls, kind, text, retry in cases:
+        if isinstance(exc, cls):
+            return ModelError(text, retry_after=retry, kind=kind)
+    return ModelError("the model provider failed", kind="provider_error")
+
+
+def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
+    """From litellm's bundled cost map (LITELLM_LOCAL_MODEL_COST_MAP=True); 0 for models it does not price."""
+    litellm = _litellm()
+    try:
+        prompt_cost, completion_cost = litellm.cost_per_token(
+            model=model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+    except Exception:  # unknown models raise; they are priced at 0 rather than failing the chat
+        return 0.0
+    return float(prompt_cost + completion_cost)

@@ -1,0 +1,85 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from minirag.api.chat_schemas import (
+    ChatAnswer,
+    ChatPublic,
+    ChatRequest,
+    CitationPublic,
+    MessagePublic,
+    UsagePublic,
+)
+from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
+from minirag.api.sse import encode, with_keepalive
+from minirag.domain.chat import DoneEvent, ErrorEvent
+from minirag.domain.errors import ModelError
+
+router = APIRouter(prefix="/v1/chat", tags=["chat"])
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.post("", response_model=ChatAnswer, responses={200: {"content": {"text/event-stream": {}}}})
+async def chat(
+    body: ChatRequest, services: ServicesDep, principal: AnyPrincipalDep
+) -> ChatAnswer | StreamingResponse:
+    origin = f"widget:{principal.token_id}" if principal.kind == "widget" else "api"
+    turn = await run_in_threadpool(
+        services.chat.prepare,
+        principal,
+        bot_id=body.bot_profile_id,
+        text=body.message,
+        chat_id=body.chat_id,
+        source_ids=body.source_ids,
+        origin=origin,
+    )
+    if body.stream:
+        events = with_keepalive(services.chat.run(turn), services.settings.sse_keepalive_seconds)
+        return StreamingResponse(
+            (encode(e) for e in events), media_type="text/event-stream", headers=SSE_HEADERS
+        )
+    return await run_in_threadpool(_complete, services.chat.run(turn))
+
+
+def _complete(events: object) -> ChatAnswer:
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, ErrorEvent):
+            raise ModelError(f"{event.detail} (partial answer stored as message {event.message_id})")
+        if isinstance(event, DoneEvent):
+            return ChatAnswer(
+                chat_id=event.chat_id,
+                message=MessagePublic.of(event.message),
+                sources=[CitationPublic.of(c) for c in event.message.sources],
+                usage=UsagePublic.of(event.usage),
+            )
+    raise ModelError("the chat turn ended without an answer")
+
+
+@router.get("")
+def list_chats(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    response: Response,
+    bot_profile_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> list[ChatPublic]:
+    chats, next_cursor = services.chat.list_chats(
+        principal, bot_id=bot_profile_id, limit=limit, cursor=cursor
+    )
+    if next_cursor:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [ChatPublic.of(c) for c in chats]
+
+
+@router.get("/{chat_id}")
+def get_chat(chat_id: str, services: ServicesDep, principal: PrincipalDep) -> ChatPublic:
+    return ChatPublic.of(services.chat.get(principal, chat_id))
+
+
+@router.get("/{chat_id}/messages")
+def get_messages(chat_id: str, services: ServicesDep, principal: AnyPrincipalDep) -> list[MessagePublic]:
+    return [MessagePublic.of(m) for m in services.chat.messages(principal, chat_id)]
