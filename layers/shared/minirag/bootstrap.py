@@ -180,6 +180,7 @@ def build_services(
         cost=cost_usd,
         clock=clock,
         cursors=box,
+        model_timeout_s=settings.model_timeout_seconds,
     )
     return Services(
         settings=settings,

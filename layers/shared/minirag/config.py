@@ -66,3 +66,4 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
     sse_keepalive_seconds: float = 15.0
+    model_timeout_seconds: float = 60.0

@@ -5,14 +5,24 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from minirag.api import errors
 from minirag.api.limits import BodyLimitMiddleware
-from minirag.api.routers import api_tokens, auth, bot_profiles, chat, health, sources, tenants, users
+from minirag.api.routers import (
+    api_tokens,
+    auth,
+    bot_profiles,
+    chat,
+    health,
+    openai_compat,
+    sources,
+    tenants,
+    users,
+)
 from minirag.bootstrap import Services
 
 
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="MiniRAG", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.services = services
-    for module in (health, tenants, auth, api_tokens, users, bot_profiles, sources, chat):
+    for module in (health, tenants, auth, api_tokens, users, bot_profiles, sources, chat, openai_compat):
         app.include_router(module.router)
     errors.install(app)
     origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]

@@ -54,6 +54,7 @@ class ChatService:
         cost: Callable[[str, int, int], float],
         clock: Clock,
         cursors: SecretBox,
+        model_timeout_s: float = 60.0,
         on_message: Callable[[Chat, Message], None] | None = None,
     ) -> None:
         self._bots = bots
@@ -65,6 +66,7 @@ class ChatService:
         self._clock = clock
         self._on_message = on_message
         self._cursors = cursors
+        self._model_timeout_s = model_timeout_s
 
     def prepare(
         self,
@@ -75,10 +77,12 @@ class ChatService:
         chat_id: str | None,
         source_ids: list[str] | None = None,
         origin: str = "api",
+        history: list[Turn] | None = None,
     ) -> PreparedTurn:
         """Everything before the model: the question is stored first, so a failure later loses nothing."""
         bot = self._bot(principal, bot_id)
-        chat, history = self._chat(principal, bot, chat_id, text, origin)
+        chat, stored = self._chat(principal, bot, chat_id, text, origin)
+        history = stored if history is None else history
         question = Message(
             id=new_id(), chat_id=chat.id, role="user", content=text, created_at=self._clock.now()
         )
@@ -101,6 +105,7 @@ class ChatService:
             max_tokens=bot.max_tokens,
             api_key=creds.api_key,
             api_base=creds.api_base,
+            timeout_s=self._model_timeout_s,
         )
         return PreparedTurn(chat=chat, bot=bot, question=question, citations=citations, request=request)
 

@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import ChatItem, MessageItem, UsageItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors
 from minirag.domain.chat import Chat, Citation, Message
 from minirag.ports import Page
 
@@ -67,13 +67,14 @@ class DynamoChatRepository:
     ) -> Page[Chat]:
         with storage_errors():
             if bot_id:
-                raw = self._tables.connection.query(
-                    self._tables.config.table_name,
+                raw = query_index(
+                    self._tables,
+                    "gsi1",
+                    "gsi1pk",
                     keys.bot_chats_pk(tenant_id, bot_id),
-                    index_name="gsi1",
-                    scan_index_forward=False,
                     limit=limit,
-                    exclusive_start_key=start,
+                    forward=False,
+                    start=start,
                 )
                 chats = [self._chat_of(self._chat.from_raw_data(r), tenant_id) for r in raw.get("Items", [])]
                 return Page(chats, raw.get("LastEvaluatedKey"))

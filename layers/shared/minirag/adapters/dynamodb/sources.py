@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import SourceItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors
 from minirag.domain.errors import ConflictError, NotFoundError
 from minirag.domain.knowledge import RefreshSchedule, Source, SourceStatus, SourceType
 
@@ -138,12 +138,14 @@ class DynamoSourceRepository:
         due: list[tuple[str, str]] = []
         with storage_errors():
             for shard in range(keys.REFRESH_SHARDS):
-                found = self._tables.connection.query(
-                    self._tables.config.table_name,
+                found = query_index(
+                    self._tables,
+                    "refresh",
+                    "refresh_pk",
                     f"REFRESH#{shard}",
-                    index_name="refresh",
-                    range_key_condition=self._source.refresh_sk <= now.isoformat() + "~",
                     limit=limit,
+                    range_name="refresh_sk",
+                    range_at_most=now.isoformat() + "~",
                 )
                 for raw in found.get("Items", []):
                     _, tenant_id, source_id = raw["refresh_sk"]["S"].rsplit("#", 2)

@@ -73,3 +73,39 @@ def storage_errors(conflict: str = "conflicts with an existing item") -> Iterato
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
     except BotoCoreError as exc:
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
+
+
+def query_index(
+    tables: DynamoTables,
+    index: str,
+    hash_name: str,
+    hash_value: str,
+    *,
+    limit: int,
+    range_name: str | None = None,
+    range_at_most: str | None = None,
+    forward: bool = True,
+    start: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A raw Query on a secondary index (PynamoDB's low-level query needs table metadata first)."""
+    condition = "#h = :h"
+    names = {"#h": hash_name}
+    values: dict[str, Any] = {":h": {"S": hash_value}}
+    if range_name and range_at_most is not None:
+        condition += " AND #r <= :r"
+        names["#r"] = range_name
+        values[":r"] = {"S": range_at_most}
+    params: dict[str, Any] = {
+        "TableName": tables.config.table_name,
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "Limit": limit,
+        "ScanIndexForward": forward,
+    }
+    if start:
+        params["ExclusiveStartKey"] = start
+    client: Any = tables.connection.client
+    result: dict[str, Any] = client.query(**params)
+    return result
