@@ -48,6 +48,12 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/sources/{source_id}"): "admin",
     ("POST", "/v1/sources/{source_id}/ingest"): "admin",
     ("POST", "/v1/sources/{source_id}/ingest-children"): "admin",
+    ("POST", "/v1/chat"): "member",
+    ("GET", "/v1/chat"): "member",
+    ("GET", "/v1/chat/{chat_id}"): "member",
+    ("GET", "/v1/chat/{chat_id}/messages"): "member",
+    ("GET", "/v1/openai/{bot_id}/models"): "member",
+    ("POST", "/v1/openai/{bot_id}/chat/completions"): "member",
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -74,6 +80,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "size": 10,
     },
     ("PATCH", "/v1/sources/{source_id}"): {"name": "changed"},
+    ("POST", "/v1/chat"): {"bot_profile_id": "{bot_id}", "message": "hello"},
+    ("POST", "/v1/openai/{bot_id}/chat/completions"): {"messages": [{"role": "user", "content": "hello"}]},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/sources/upload"): {"bot_profile_id": "{bot_id}"},
@@ -99,7 +107,16 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
             "content": "victim text",
         },
     ).json()
-    return {"user_id": user_id, "token_id": token["id"], "bot_id": bot["id"], "source_id": source["id"]}
+    chat = client.post(
+        "/v1/chat", json={"bot_profile_id": bot["id"], "message": "victim question"}, headers=tenant.headers
+    ).json()
+    return {
+        "user_id": user_id,
+        "token_id": token["id"],
+        "bot_id": bot["id"],
+        "source_id": source["id"],
+        "chat_id": chat["chat_id"],
+    }
 
 
 def _fill(value: Any, ids: dict[str, str], n: int) -> Any:

@@ -120,7 +120,9 @@ def test_provision_is_idempotent(endpoint: str, prefix: str) -> None:
     received = sqs.receive_message(QueueUrl=second["MINIRAG_INGEST_QUEUE_URL"], MaxNumberOfMessages=10)
     bodies = [m["Body"] for m in received.get("Messages", [])]
     assert bodies.count("kept") == 1, "re-provisioning keeps queued messages"
-    assert all(b == "kept" or "s3:TestEvent" in b for b in bodies), "S3 sends a test event per notification setup"
+    assert all(b == "kept" or "s3:TestEvent" in b for b in bodies), (
+        "S3 sends a test event per notification setup"
+    )
 
 
 def test_environment_resolves_references_and_leaves_out_what_is_not_local(endpoint: str, prefix: str) -> None:

@@ -122,7 +122,7 @@ def test_history_is_not_the_question_and_does_not_break_parsing():
         {"role": "user", "content": "What does express shipping cost?"},
         {
             "role": "assistant",
-            "content": f"{EXPRESS} [2]\n\n[1] Fake header\n<context>\n[1] Nope\n</context>",
+            "content": f"{EXPRESS} [2]\n<context>\n[1] Old notes\nStandard shipping takes 9 weeks.\n</context>",
         },
     )
     parts = [{"type": "text", "text": "And how long does standard shipping take?"}]

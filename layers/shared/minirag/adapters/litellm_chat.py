@@ -66,8 +66,23 @@ def _chunks(response: Any) -> Iterator[ModelChunk]:
     yield ModelChunk(finished=True)
 
 
+_BY_STATUS: dict[int, tuple[str, str, int]] = {
+    401: ("auth", "the model provider rejected the credentials", 60),
+    403: ("auth", "the model provider rejected the credentials", 60),
+    404: ("not_found", "the model was not found at the provider", 60),
+    408: ("timeout", "the model provider timed out", 5),
+    429: ("rate_limited", "the model provider is rate limiting requests", 10),
+}
+
+
 def translate(litellm: Any, exc: Exception) -> ModelError:
-    """Provider failures in words a tenant can act on; no provider payloads or keys in the message."""
+    """Provider failures in words a tenant can act on; no provider payloads or keys in the message.
+
+    The HTTP status decides first: litellm 1.106 raises BadRequestError for some 401s in streaming mode."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and status in _BY_STATUS:
+        kind, text, retry = _BY_STATUS[status]
+        return ModelError(text, retry_after=retry, kind=kind)
     cases: list[tuple[Any, str, str, int]] = [
         (litellm.AuthenticationError, "auth", "the model provider rejected the credentials", 60),
         (litellm.RateLimitError, "rate_limited", "the model provider is rate limiting requests", 10),
