@@ -105,24 +105,26 @@ def test_shutdown_is_prompt_while_a_request_hangs() -> None:
         while not fake.requests and time.monotonic() < deadline:
             time.sleep(0.01)
         started = time.monotonic()
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 1.5
     caller.join(2)
     assert len(errors) == 1
 
 
 def test_serves_concurrent_streams(fake: FakeOpenAI) -> None:
-    fake.token_delay_s = 0.05
+    """Every reply waits at a barrier that only opens once all requests are in flight at the same time."""
+    parallel = 16
+    barrier = threading.Barrier(parallel, timeout=3)
+    fake.reply = lambda request: f"answer {barrier.wait()}"
     client = openai.OpenAI(base_url=fake.base_url, api_key="sk-test", max_retries=0, timeout=5)
 
     def ask(_: int) -> str:
-        chunks = client.chat.completions.create(model="fake-model", messages=MESSAGES, stream=True)
-        return text_of(list(chunks))
+        return text_of(
+            list(client.chat.completions.create(model="fake-model", messages=MESSAGES, stream=True))
+        )
 
-    started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(32) as pool:
-        answers = list(pool.map(ask, range(64)))
-    assert answers == [REPLY] * 64
-    assert time.monotonic() - started < 64 * 0.25 / 4
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        answers = list(pool.map(ask, range(parallel)))
+    assert sorted(answers) == [f"answer {i}" for i in range(parallel)]
 
 
 # litellm: success paths
@@ -244,7 +246,7 @@ def test_litellm_hang_before_headers_raises_timeout(fake: FakeOpenAI, streaming:
         else:
             complete(fake, timeout=1)
 
-    assert 0.9 < time.monotonic() - started < 2
+    assert 0.9 < time.monotonic() - started < 3
     assert isinstance(caught.value, openai.APITimeoutError)
     assert caught.value.status_code == 408
 

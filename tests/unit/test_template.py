@@ -145,3 +145,21 @@ def test_the_sample_events_are_valid_json() -> None:
     assert names >= {f"{name}.json" for name in expected}
     for name in names:
         json.loads((ROOT / "events" / name).read_text())
+
+
+def test_chat_routes_stream_through_api_gateway_and_a_function_url(translated: dict[str, Any]) -> None:
+    """SAM must turn ResponseTransferMode into a streaming integration (the value STREAM would be ignored)."""
+    paths = translated["Resources"]["MiniRagApi"]["Properties"]["Body"]["paths"]
+    for path in ("/v1/chat", "/v1/openai/{bot_id}/chat/completions"):
+        integration = paths[path]["post"]["x-amazon-apigateway-integration"]
+        assert integration["responseTransferMode"] == "STREAM"
+        assert "response-streaming-invocations" in json.dumps(integration["uri"])
+    urls = [r for r in translated["Resources"].values() if r["Type"] == "AWS::Lambda::Url"]
+    assert [u["Properties"]["InvokeMode"] for u in urls] == ["RESPONSE_STREAM"]
+
+
+def test_the_streaming_function_runs_under_lambda_web_adapter(template: dict[str, Any]) -> None:
+    chat = template["Resources"]["ChatFunction"]["Properties"]
+    assert chat["Environment"]["Variables"]["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    assert chat["Environment"]["Variables"]["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert (ROOT / "functions/api/run.sh").stat().st_mode & 0o111, "run.sh must be executable"
