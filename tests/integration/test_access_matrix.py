@@ -48,6 +48,10 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/sources/{source_id}"): "admin",
     ("POST", "/v1/sources/{source_id}/ingest"): "admin",
     ("POST", "/v1/sources/{source_id}/ingest-children"): "admin",
+    ("POST", "/v1/bot-profiles/{bot_id}/widget-keys"): "admin",
+    ("GET", "/v1/bot-profiles/{bot_id}/widget-keys"): "admin",
+    ("DELETE", "/v1/bot-profiles/{bot_id}/widget-keys/{key_id}"): "admin",
+    ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): "member",
     ("POST", "/v1/chat"): "member",
     ("GET", "/v1/chat"): "member",
     ("GET", "/v1/chat/{chat_id}"): "member",
@@ -81,6 +85,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/v1/sources/{source_id}"): {"name": "changed"},
     ("POST", "/v1/chat"): {"bot_profile_id": "{bot_id}", "message": "hello"},
+    ("POST", "/v1/bot-profiles/{bot_id}/widget-keys"): {
+        "name": "k",
+        "allowed_origins": ["https://a.example"],
+    },
+    ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): {"feedback": "positive"},
     ("POST", "/v1/openai/{bot_id}/chat/completions"): {"messages": [{"role": "user", "content": "hello"}]},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
@@ -107,6 +116,11 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
             "content": "victim text",
         },
     ).json()
+    key = client.post(
+        f"/v1/bot-profiles/{bot['id']}/widget-keys",
+        headers=tenant.headers,
+        json={"name": "victim", "allowed_origins": ["https://victim.example"]},
+    ).json()
     chat = client.post(
         "/v1/chat", json={"bot_profile_id": bot["id"], "message": "victim question"}, headers=tenant.headers
     ).json()
@@ -116,6 +130,8 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
         "bot_id": bot["id"],
         "source_id": source["id"],
         "chat_id": chat["chat_id"],
+        "message_id": chat["message"]["id"],
+        "key_id": key["id"],
     }
 
 
@@ -194,3 +210,29 @@ def _owner_jwt(client: TestClient, tenant: TenantCtx) -> str:
     )
     token: str = response.json()["access_token"]
     return token
+
+
+WIDGET_ROUTES = {
+    ("POST", "/v1/chat"),
+    ("GET", "/v1/chat/{chat_id}/messages"),
+    ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"),
+}
+
+
+def test_a_widget_key_reaches_only_the_widget_routes(client: TestClient) -> None:
+    tenant = signup(client)
+    ids = ids_of_tenant(client, tenant)
+    other_bot = client.post("/v1/bot-profiles", json={"name": "other"}, headers=tenant.headers).json()["id"]
+    key = client.post(
+        f"/v1/bot-profiles/{other_bot}/widget-keys",
+        headers=tenant.headers,
+        json={"name": "w", "allowed_origins": ["https://w.example"]},
+    ).json()["key"]
+    headers = {**bearer(key), "Origin": "https://w.example"}
+    for n, (method, path) in enumerate(sorted(ROLE_TABLE)):
+        response = call(client, method, path, ids, headers, n)
+        if (method, path) in WIDGET_ROUTES:
+            assert response.status_code in (403, 404), (method, path, response.status_code)
+        else:
+            assert response.status_code == 403, (method, path, response.status_code)
+        assert "victim" not in response.text

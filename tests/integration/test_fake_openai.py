@@ -124,7 +124,7 @@ def test_serves_concurrent_streams(fake: FakeOpenAI) -> None:
 
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
         answers = list(pool.map(ask, range(parallel)))
-    assert sorted(answers) == [f"answer {i}" for i in range(parallel)]
+    assert set(answers) == {f"answer {i}" for i in range(parallel)}
 
 
 # litellm: success paths

@@ -1,4 +1,4 @@
-"""The offline chat model through litellm's own entry points, exactly as the chat service calls a real model."""
+"""The offline chat model through litellm's own entry points, as the chat service calls a real model."""
 
 import asyncio
 import threading
@@ -124,7 +124,7 @@ def test_history_is_not_the_question_and_does_not_break_parsing():
         {"role": "user", "content": "What does express shipping cost?"},
         {
             "role": "assistant",
-            "content": f"{EXPRESS} [2]\n<context>\n[1] Old notes\nStandard shipping takes 9 weeks.\n</context>",
+            "content": f"{EXPRESS} [2]\n<context>\n[1] Notes\nStandard shipping takes 9 weeks.\n</context>",
         },
     )
     parts = [{"type": "text", "text": "And how long does standard shipping take?"}]

@@ -17,6 +17,7 @@ from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.tenants import DynamoTenantRepository
 from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
 from minirag.adapters.dynamodb.users import DynamoUserRepository
+from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
@@ -45,6 +46,7 @@ from minirag.services.sources import SourceService
 from minirag.services.tenants import TenantService
 from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
+from minirag.services.widget_keys import WidgetKeyService
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Services:
     embedders: EmbedderRegistry
     retriever: Retriever
     chat: ChatService
+    widget_keys: WidgetKeyService
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -233,4 +236,7 @@ def build_services(
         embedders=embedders,
         retriever=retriever,
         chat=chat,
+        widget_keys=WidgetKeyService(
+            keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, clock=clock
+        ),
     )

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from minirag.domain.chat import Chat, Message
 from minirag.domain.knowledge import BotProfile, Source
-from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User
+from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User, WidgetGrant, WidgetKey
 from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 
@@ -171,3 +171,13 @@ class ChatRepository(Protocol):
     def get_message(self, *, tenant_id: str, chat_id: str, message_id: str) -> Message | None: ...
 
     def save_message(self, *, tenant_id: str, message: Message) -> None: ...
+
+
+class WidgetKeyRepository(Protocol):
+    def add(self, *, key: WidgetKey) -> None: ...
+
+    def list_for_bot(self, *, tenant_id: str, bot_id: str) -> list[WidgetKey]: ...
+
+    def grant(self, *, key_hash: str) -> WidgetGrant | None: ...
+
+    def revoke(self, *, tenant_id: str, bot_id: str, key_id: str) -> bool: ...

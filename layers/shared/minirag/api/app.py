@@ -15,6 +15,7 @@ from minirag.api.routers import (
     sources,
     tenants,
     users,
+    widget_keys,
 )
 from minirag.bootstrap import Services
 
@@ -22,7 +23,18 @@ from minirag.bootstrap import Services
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(title="MiniRAG", version="0.1.0", docs_url="/docs", redoc_url=None)
     app.state.services = services
-    for module in (health, tenants, auth, api_tokens, users, bot_profiles, sources, chat, openai_compat):
+    for module in (
+        health,
+        tenants,
+        auth,
+        api_tokens,
+        users,
+        bot_profiles,
+        widget_keys,
+        sources,
+        chat,
+        openai_compat,
+    ):
         app.include_router(module.router)
     errors.install(app)
     origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]

@@ -8,6 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from minirag.bootstrap import Services
 from minirag.domain.errors import AuthenticationError, PermissionDeniedError
 from minirag.domain.models import Principal
+from minirag.services.widget_keys import WIDGET_KEY_PREFIX
 
 _bearer = HTTPBearer(auto_error=False, description="API token, login JWT, or (widget routes only) widget key")
 
@@ -21,10 +22,14 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_any_principal(
-    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise AuthenticationError("missing bearer token")
+    if credentials.credentials.startswith(WIDGET_KEY_PREFIX):
+        return services.widget_keys.authenticate(credentials.credentials, request.headers.get("origin"))
     return services.auth.authenticate(credentials.credentials)
 
 

@@ -75,3 +75,37 @@ class Principal:
     token_id: str | None = None
     session_id: str | None = None
     scopes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WidgetKey:
+    """A public key for the embeddable widget: one bot, listed origins, its own limits."""
+
+    id: str
+    tenant_id: str
+    bot_id: str
+    name: str
+    key_prefix: str
+    key_hash: str
+    allowed_origins: list[str]
+    rate_limit_per_minute: int
+    max_messages_per_day: int
+    created_at: datetime
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class WidgetGrant:
+    """What the hash guard says about a presented widget key."""
+
+    tenant_id: str
+    key_id: str
+    bot_id: str
+    allowed_origins: tuple[str, ...]
+    rate_limit_per_minute: int
+    max_messages_per_day: int
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return origin is not None and (
+            "*" in self.allowed_origins or origin.rstrip("/") in self.allowed_origins
+        )

@@ -16,7 +16,7 @@ from minirag.domain.chat import (
     Usage,
 )
 from minirag.domain.chunking import approx_tokens
-from minirag.domain.errors import ModelError, NotFoundError, PermissionDeniedError
+from minirag.domain.errors import ModelError, NotFoundError, PermissionDeniedError, UnprocessableError
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
@@ -214,9 +214,31 @@ class ChatService:
         )
         return chats, next_cursor
 
+    def feedback(
+        self, principal: Principal, chat_id: str, message_id: str, feedback: str | None, comment: str | None
+    ) -> Message:
+        self.get(principal, chat_id)
+        message = self._chats.get_message(
+            tenant_id=principal.tenant_id, chat_id=chat_id, message_id=message_id
+        )
+        if message is None:
+            raise NotFoundError("message not found")
+        _check_feedback(message, feedback)
+        message.feedback = feedback
+        message.feedback_comment = comment if feedback is not None else None
+        self._chats.save_message(tenant_id=principal.tenant_id, message=message)
+        return message
+
     def messages(self, principal: Principal, chat_id: str) -> list[Message]:
         self.get(principal, chat_id)
         return self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id)
+
+
+def _check_feedback(message: Message, feedback: str | None) -> None:
+    if message.role != "assistant":
+        raise UnprocessableError("feedback is for assistant messages only")
+    if feedback not in (None, "positive", "negative"):
+        raise UnprocessableError("feedback is positive, negative or null")
 
 
 def _may_use(principal: Principal, chat: Chat) -> bool:

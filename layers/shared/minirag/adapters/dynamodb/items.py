@@ -186,3 +186,30 @@ class UsageItem(Item):
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, ChatItem, MessageItem, UsageItem)
+
+
+class WidgetKeyItem(Item):
+    key_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    key_prefix = UnicodeAttribute()
+    key_hash = UnicodeAttribute()
+    allowed_origins = JSONAttribute()
+    rate_limit_per_minute = NumberAttribute()
+    max_messages_per_day = NumberAttribute()
+    is_active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class WidgetGuardItem(Item):
+    """WKEYHASH#<sha256> / WKEY: authorises a widget key, its bot, origins and limits in one read."""
+
+    tenant_id = UnicodeAttribute()
+    key_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    allowed_origins = JSONAttribute()
+    rate_limit_per_minute = NumberAttribute()
+    max_messages_per_day = NumberAttribute()
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, WidgetKeyItem, WidgetGuardItem)

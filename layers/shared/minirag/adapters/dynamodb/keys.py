@@ -80,3 +80,11 @@ def usage_model_sk(day: str, model: str) -> str:
 
 def usage_bot_sk(day: str, bot_id: str) -> str:
     return f"DAY#{day}#BOT#{bot_id}"
+
+
+def widget_key_sk(key_id: str) -> str:
+    return f"WKEY#{key_id}"
+
+
+def widget_guard(key_hash: str) -> tuple[str, str]:
+    return f"WKEYHASH#{key_hash}", "WKEY"

@@ -1,7 +1,8 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from minirag.api.chat_schemas import (
@@ -13,6 +14,7 @@ from minirag.api.chat_schemas import (
     UsagePublic,
 )
 from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
+from minirag.api.schemas import StrictModel
 from minirag.api.sse import encode, with_keepalive
 from minirag.domain.chat import DoneEvent, ErrorEvent
 from minirag.domain.errors import ModelError
@@ -27,6 +29,7 @@ async def chat(
     body: ChatRequest, services: ServicesDep, principal: AnyPrincipalDep
 ) -> ChatAnswer | StreamingResponse:
     origin = f"widget:{principal.token_id}" if principal.kind == "widget" else "api"
+    await run_in_threadpool(services.widget_keys.count_message, principal)
     turn = await run_in_threadpool(
         services.chat.prepare,
         principal,
@@ -83,3 +86,17 @@ def get_chat(chat_id: str, services: ServicesDep, principal: PrincipalDep) -> Ch
 @router.get("/{chat_id}/messages")
 def get_messages(chat_id: str, services: ServicesDep, principal: AnyPrincipalDep) -> list[MessagePublic]:
     return [MessagePublic.of(m) for m in services.chat.messages(principal, chat_id)]
+
+
+class FeedbackRequest(StrictModel):
+    feedback: Literal["positive", "negative"] | None
+    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+@router.patch("/{chat_id}/messages/{message_id}/feedback")
+def set_feedback(
+    chat_id: str, message_id: str, body: FeedbackRequest, services: ServicesDep, principal: AnyPrincipalDep
+) -> MessagePublic:
+    return MessagePublic.of(
+        services.chat.feedback(principal, chat_id, message_id, body.feedback, body.comment)
+    )

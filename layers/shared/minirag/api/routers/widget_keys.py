@@ -1,0 +1,75 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+
+from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.schemas import Name, StrictModel
+from minirag.domain.models import WidgetKey
+
+router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/widget-keys", tags=["widget-keys"])
+
+
+class WidgetKeyCreate(StrictModel):
+    name: Name
+    allowed_origins: Annotated[
+        list[Annotated[str, Field(max_length=300)]], Field(min_length=1, max_length=50)
+    ]
+    rate_limit_per_minute: int = Field(30, ge=1, le=10_000)
+    max_messages_per_day: int = Field(1000, ge=1, le=1_000_000)
+
+
+class WidgetKeyPublic(BaseModel):
+    id: str
+    bot_profile_id: str
+    name: str
+    key_prefix: str
+    allowed_origins: list[str]
+    rate_limit_per_minute: int
+    max_messages_per_day: int
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, k: WidgetKey) -> "WidgetKeyPublic":
+        return cls(
+            id=k.id,
+            bot_profile_id=k.bot_id,
+            name=k.name,
+            key_prefix=k.key_prefix,
+            allowed_origins=k.allowed_origins,
+            rate_limit_per_minute=k.rate_limit_per_minute,
+            max_messages_per_day=k.max_messages_per_day,
+            is_active=k.is_active,
+            created_at=k.created_at,
+        )
+
+
+class WidgetKeyCreated(WidgetKeyPublic):
+    key: str
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_key(
+    bot_id: str, body: WidgetKeyCreate, services: ServicesDep, principal: PrincipalDep
+) -> WidgetKeyCreated:
+    made = services.widget_keys.create(
+        principal,
+        bot_id=bot_id,
+        name=body.name,
+        allowed_origins=body.allowed_origins,
+        rate_limit_per_minute=body.rate_limit_per_minute,
+        max_messages_per_day=body.max_messages_per_day,
+    )
+    return WidgetKeyCreated(**WidgetKeyPublic.of(made.key).model_dump(), key=made.raw_key)
+
+
+@router.get("")
+def list_keys(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> list[WidgetKeyPublic]:
+    return [WidgetKeyPublic.of(k) for k in services.widget_keys.list(principal, bot_id)]
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_key(bot_id: str, key_id: str, services: ServicesDep, principal: PrincipalDep) -> None:
+    services.widget_keys.revoke(principal, bot_id, key_id)

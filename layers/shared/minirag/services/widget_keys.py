@@ -1,0 +1,123 @@
+"""Widget keys: public, per bot, limited to listed origins and their own request budgets."""
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from minirag.domain.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnprocessableError,
+)
+from minirag.domain.ids import new_id
+from minirag.domain.models import Principal, WidgetKey
+from minirag.domain.roles import Role
+from minirag.ports import BotRepository, Clock, RateLimiter, WidgetKeyRepository
+from minirag.security.tokens import display_prefix, generate_token, hash_token
+from minirag.services.guards import enforce_limit, require_role
+
+WIDGET_KEY_PREFIX = "mrwk_"
+
+
+@dataclass(frozen=True)
+class NewWidgetKey:
+    key: WidgetKey
+    raw_key: str
+
+
+def normalise_origin(origin: str) -> str:
+    if origin == "*":
+        return origin
+    parsed = urlparse(origin.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
+        raise UnprocessableError(f"an allowed origin is scheme://host[:port], not {origin!r}")
+    return f"{parsed.scheme}://{parsed.netloc}".lower()
+
+
+class WidgetKeyService:
+    def __init__(
+        self, *, keys: WidgetKeyRepository, bots: BotRepository, limiter: RateLimiter, clock: Clock
+    ) -> None:
+        self._keys = keys
+        self._bots = bots
+        self._limiter = limiter
+        self._clock = clock
+
+    def create(
+        self,
+        principal: Principal,
+        *,
+        bot_id: str,
+        name: str,
+        allowed_origins: list[str],
+        rate_limit_per_minute: int,
+        max_messages_per_day: int,
+    ) -> NewWidgetKey:
+        require_role(principal, Role.ADMIN)
+        self._bot(principal, bot_id)
+        origins = sorted({normalise_origin(o) for o in allowed_origins})
+        raw = generate_token(WIDGET_KEY_PREFIX)
+        key = WidgetKey(
+            id=new_id(),
+            tenant_id=principal.tenant_id,
+            bot_id=bot_id,
+            name=name,
+            key_prefix=display_prefix(raw),
+            key_hash=hash_token(raw),
+            allowed_origins=origins,
+            rate_limit_per_minute=rate_limit_per_minute,
+            max_messages_per_day=max_messages_per_day,
+            created_at=self._clock.now(),
+        )
+        self._keys.add(key=key)
+        return NewWidgetKey(key=key, raw_key=raw)
+
+    def list(self, principal: Principal, bot_id: str) -> list[WidgetKey]:
+        require_role(principal, Role.ADMIN)
+        self._bot(principal, bot_id)
+        return sorted(
+            self._keys.list_for_bot(tenant_id=principal.tenant_id, bot_id=bot_id), key=lambda k: k.created_at
+        )
+
+    def revoke(self, principal: Principal, bot_id: str, key_id: str) -> None:
+        require_role(principal, Role.ADMIN)
+        self._bot(principal, bot_id)
+        if not self._keys.revoke(tenant_id=principal.tenant_id, bot_id=bot_id, key_id=key_id):
+            raise NotFoundError("widget key not found")
+
+    def _bot(self, principal: Principal, bot_id: str) -> None:
+        bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=bot_id)
+        if bot is None or not bot.is_active:
+            raise NotFoundError("bot profile not found")
+
+    def authenticate(self, raw: str, origin: str | None) -> Principal:
+        """Origin first (a key pasted on another site is useless), then the per-minute budget."""
+        grant = self._keys.grant(key_hash=hash_token(raw))
+        if grant is None:
+            raise AuthenticationError("invalid widget key")
+        if not grant.allows_origin(origin):
+            raise PermissionDeniedError("this widget key is not allowed from this origin")
+        enforce_limit(
+            self._limiter,
+            key=f"wkey-min#{grant.key_id}",
+            limit=grant.rate_limit_per_minute,
+            window_seconds=60,
+            now=self._clock.now(),
+        )
+        return Principal(
+            tenant_id=grant.tenant_id,
+            role=Role.MEMBER,
+            kind="widget",
+            token_id=grant.key_id,
+            scopes={"bot_id": grant.bot_id, "messages_per_day": str(grant.max_messages_per_day)},
+        )
+
+    def count_message(self, principal: Principal) -> None:
+        if principal.kind == "widget":
+            enforce_limit(
+                self._limiter,
+                key=f"wkey-day#{principal.token_id}",
+                limit=int(principal.scopes["messages_per_day"]),
+                window_seconds=86_400,
+                now=self._clock.now(),
+            )
