@@ -226,7 +226,7 @@ def test_a_widget_key_reaches_only_the_widget_routes(client: TestClient) -> None
     key = client.post(
         f"/v1/bot-profiles/{other_bot}/widget-keys",
         headers=tenant.headers,
-        json={"name": "w", "allowed_origins": ["https://w.example"]},
+        json={"name": "w", "allowed_origins": ["https://w.example"], "rate_limit_per_minute": 10000},
     ).json()["key"]
     headers = {**bearer(key), "Origin": "https://w.example"}
     for n, (method, path) in enumerate(sorted(ROLE_TABLE)):
