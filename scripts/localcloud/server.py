@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from scripts.localcloud.template import ROOT
 
 DASHBOARD = ROOT / "frontend" / "dashboard"
+WIDGET = ROOT / "frontend" / "widget"
 
 
 def build_app() -> FastAPI:
@@ -15,9 +16,16 @@ def build_app() -> FastAPI:
     from minirag.bootstrap import build_services
     from minirag.config import Settings
 
-    app = create_app(build_services(Settings()))
-    if (DASHBOARD / "index.html").is_file():
+    return mount_frontend(create_app(build_services(Settings())))
+
+
+def mount_frontend(app: FastAPI) -> FastAPI:
+    """The static dashboard at /dashboard/ and the widget script at /widget/, when they exist (as
+    CloudFront serves them from S3 in AWS). The browser tests mount them the same way."""
+    if has_dashboard():
         app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
+    if (WIDGET / "minirag-widget.js").is_file():
+        app.mount("/widget", StaticFiles(directory=WIDGET), name="widget")
     return app
 
 

@@ -153,8 +153,19 @@ def test_mid_stream_disconnect_keeps_the_partial_answer_flagged(
     assert names[0] == "sources" and names[-1] == "error" and names.count("delta") == 3
     partial = "".join(d["content"] for n, d in events if n == "delta")  # type: ignore[index]
     error = events[-1][1]
+    assert "broke off" in error["detail"]  # type: ignore[index]
     stored = client.get(f"/v1/chat/{error['chat_id']}/messages", headers=tenant.headers).json()  # type: ignore[index]
     assert stored[-1]["content"] == partial and stored[-1]["error"]
+
+
+def test_a_stream_that_stalls_after_the_first_token_times_out(
+    quick_client: TestClient, worker: IngestWorker
+) -> None:
+    with FakeOpenAI(reply="one two three", token_delay_s=3, required_api_key="sk-bot-key") as slow:
+        tenant = signup(quick_client)
+        bot_id = provider_bot(quick_client, worker, tenant, slow)
+        events = stream(quick_client, tenant, bot_id, "How much holiday?")
+    assert events[-1][0] == "error" and "timed out" in events[-1][1]["detail"]  # type: ignore[index]
 
 
 def test_timeout_is_an_error_event(quick_client: TestClient, worker: IngestWorker, fake: FakeOpenAI) -> None:

@@ -35,10 +35,12 @@ export function botsPage() {
       this.loading = false;
     },
 
+    /** Clears first so the bot's panels (Try it, Embed) are built afresh for the newly opened bot. */
     open(id) {
-      this.selected = this.bots.find((b) => b.id === id) || null;
+      this.selected = null;
       this.editing = null;
       this.tab = 'try';
+      this.$nextTick(() => (this.selected = this.bots.find((b) => b.id === id) || null));
     },
 
     close() {

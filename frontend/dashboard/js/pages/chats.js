@@ -59,18 +59,20 @@ export function chatsPage() {
 
     async exportAll() {
       const { format, from_date, to_date } = this.exportForm;
-      await this.download('/v1/chat/export', { format, from_date, to_date, bot_profile_id: this.botId }, `chats.${format}`);
+      const query = { format, from_date, to_date, bot_profile_id: this.botId };
+      // No id in this path, so any 404 means the route itself is missing (GET /v1/chat/{id} catches it).
+      await this.download('/v1/chat/export', query, `chats.${format}`, true);
     },
 
     async exportChat(format) {
       await this.download(`/v1/chat/${this.chatId}/export`, { format }, `chat-${this.chatId}.${format}`);
     },
 
-    async download(path, query, name) {
+    async download(path, query, name, notFoundIsMissing = false) {
       try {
         await api.download(path, query, name);
       } catch (e) {
-        if (e.missingRoute) this.exportMissing = true;
+        if (e.missingRoute || (notFoundIsMissing && e.status === 404)) this.exportMissing = true;
         else this.toast(e.message, 'error');
       }
     },

@@ -17,8 +17,9 @@ export function tryIt(botId) {
       if (!text || this.sending) return;
       this.draft = '';
       this.sending = true;
-      this.messages.push({ role: 'user', content: text, id: `local-${this.messages.length}` });
-      this.messages.push({ role: 'assistant', content: '', sources: [], id: null, feedback: null, error: '', pending: true });
+      const key = this.messages.length;
+      this.messages.push({ key, role: 'user', content: text, id: null });
+      this.messages.push({ key: key + 1, role: 'assistant', content: '', sources: [], id: null, feedback: null, error: '', pending: true });
       const reply = this.messages[this.messages.length - 1];
       const body = { bot_profile_id: this.botId, message: text };
       if (this.chatId) body.chat_id = this.chatId;

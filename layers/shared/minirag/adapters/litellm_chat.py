@@ -78,7 +78,13 @@ _BY_STATUS: dict[int, tuple[str, str, int]] = {
 def translate(litellm: Any, exc: Exception) -> ModelError:
     """Provider failures in words a tenant can act on; no provider payloads or keys in the message.
 
-    The HTTP status decides first: litellm 1.106 raises BadRequestError for some 401s in streaming mode."""
+    The HTTP status decides first: litellm 1.106 raises BadRequestError for some 401s in streaming mode.
+    A stream that stalls or breaks off raises MidStreamFallbackError (status 500); its cause tells which."""
+    cause = getattr(exc, "original_exception", None)
+    if cause is not None and getattr(exc, "status_code", None) == 500:
+        if "timed out" in str(cause).lower() or isinstance(cause, litellm.Timeout):
+            return ModelError("the model provider timed out", kind="timeout")
+        return ModelError("the model stream broke off before the answer was complete", kind="disconnected")
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and status in _BY_STATUS:
         kind, text, retry = _BY_STATUS[status]

@@ -1,0 +1,103 @@
+// Webhooks: create (secret shown once), edit, delete, test ping, delivery log, redeliver.
+import * as api from '../api.js';
+import { page } from '../page.js';
+
+export const EVENTS = ['source.ingested', 'source.failed', 'chat.message'];
+
+function blank() {
+  return { url: '', description: '', secret: '', events: [...EVENTS], is_active: true };
+}
+
+export function webhooksPage() {
+  return page({
+    events: EVENTS,
+    hooks: [],
+    form: blank(),
+    editing: null, // null | 'new' | webhook id
+    confirming: null,
+    openLog: null,
+    deliveries: [],
+    results: {},
+
+    async init() {
+      await this.load();
+    },
+
+    async load() {
+      this.loading = true;
+      const hooks = await this.attempt(() => api.get('/v1/webhooks'));
+      if (hooks) this.hooks = Array.isArray(hooks) ? hooks : hooks.items || [];
+      this.loading = false;
+    },
+
+    startNew() {
+      this.form = blank();
+      this.editing = 'new';
+    },
+
+    startEdit(hook) {
+      this.form = { ...blank(), ...hook, secret: '', events: [...(hook.events || [])] };
+      this.editing = hook.id;
+    },
+
+    cancel() {
+      this.editing = null;
+    },
+
+    async save() {
+      const body = { url: this.form.url.trim(), events: this.form.events, description: this.form.description || null };
+      if (this.form.secret.trim()) body.secret = this.form.secret.trim();
+      const creating = this.editing === 'new';
+      if (!creating) body.is_active = this.form.is_active;
+      const saved = await this.attempt(() =>
+        creating ? api.post('/v1/webhooks', body) : api.patch(`/v1/webhooks/${this.editing}`, body),
+      );
+      if (!saved) return;
+      if (creating && saved.secret) {
+        this.$store.secret.show('Webhook signing secret', saved.secret, 'Shown once. Verify X-MiniRAG-Signature with it.');
+      } else {
+        this.toast('Webhook saved');
+      }
+      this.editing = null;
+      await this.load();
+    },
+
+    askDelete(hook) {
+      this.confirming = hook.id;
+    },
+
+    async remove(hook) {
+      this.confirming = null;
+      if (await this.attempt(() => api.del(`/v1/webhooks/${hook.id}`).then(() => true))) this.toast('Webhook deleted');
+      await this.load();
+    },
+
+    async ping(hook) {
+      const result = await this.attempt(() => api.post(`/v1/webhooks/${hook.id}/test`));
+      if (!result) return;
+      const text = result.success ? `delivered (HTTP ${result.status_code})` : `failed (${result.status_code || 'no answer'})`;
+      this.results = { ...this.results, [hook.id]: text };
+      if (this.openLog === hook.id) await this.loadLog(hook);
+    },
+
+    async toggleLog(hook) {
+      this.openLog = this.openLog === hook.id ? null : hook.id;
+      if (this.openLog) await this.loadLog(hook);
+    },
+
+    async loadLog(hook) {
+      const found = await this.attempt(() => api.get(`/v1/webhooks/${hook.id}/deliveries`));
+      if (found) this.deliveries = Array.isArray(found) ? found : found.items || [];
+    },
+
+    async redeliver(hook, delivery) {
+      const done = await this.attempt(() => api.post(`/v1/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`));
+      if (done) this.toast('Redelivery queued');
+      await this.loadLog(hook);
+    },
+
+    deliveryOk(delivery) {
+      return delivery.success ?? (delivery.status_code >= 200 && delivery.status_code < 300);
+    },
+  });
+}
