@@ -17,6 +17,7 @@ from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.tenants import DynamoTenantRepository
 from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
 from minirag.adapters.dynamodb.users import DynamoUserRepository
+from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
@@ -39,6 +40,7 @@ from minirag.services.bots import BotDefaults, BotService
 from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
+from minirag.services.events import EventPublisher
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.retrieval import RetrievalSettings, Retriever
@@ -46,6 +48,7 @@ from minirag.services.sources import SourceService
 from minirag.services.tenants import TenantService
 from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
+from minirag.services.webhooks import WebhookService
 from minirag.services.widget_keys import WidgetKeyService
 
 
@@ -68,6 +71,9 @@ class Services:
     retriever: Retriever
     chat: ChatService
     widget_keys: WidgetKeyService
+    webhooks: WebhookService
+    events: EventPublisher
+    webhook_queue: SqsQueue
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -167,6 +173,9 @@ def build_services(
         batch_size=settings.embed_batch_size,
         max_attempts=settings.ingest_max_attempts,
     )
+    webhook_repo = DynamoWebhookRepository(tables)
+    webhook_queue = SqsQueue(aws_client(settings, "sqs"), settings.webhook_queue_url or "")
+    events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
     pick_embedder = embedder_for or embedders.for_bot
     retriever = Retriever(
         sources=source_repo,
@@ -184,6 +193,11 @@ def build_services(
         clock=clock,
         cursors=box,
         model_timeout_s=settings.model_timeout_seconds,
+        on_message=lambda c, m: events.publish(
+            c.tenant_id,
+            "chat.message",
+            {"chat_id": c.id, "message_id": m.id, "bot_profile_id": c.bot_profile_id},
+        ),
     )
     return Services(
         settings=settings,
@@ -231,11 +245,24 @@ def build_services(
             clock=clock,
             settings=ingest_settings,
             point_id=point_id,
+            notify=events.publish,
         ),
         vectors=vectors,
         embedders=embedders,
         retriever=retriever,
         chat=chat,
+        webhooks=WebhookService(
+            webhooks=webhook_repo,
+            sender=fetcher,
+            urls=policy,
+            publisher=events,
+            box=box,
+            clock=clock,
+            max_attempts=settings.webhook_max_attempts,
+            timeout_s=settings.webhook_timeout_seconds,
+        ),
+        events=events,
+        webhook_queue=webhook_queue,
         widget_keys=WidgetKeyService(
             keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, clock=clock
         ),

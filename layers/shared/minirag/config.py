@@ -67,3 +67,7 @@ class Settings(BaseSettings):
     retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
+
+    # Webhooks
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0

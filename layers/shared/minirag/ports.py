@@ -9,6 +9,7 @@ from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User, WidgetGrant, WidgetKey
 from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
+from minirag.domain.webhooks import Delivery, Webhook
 
 
 class Clock(Protocol):
@@ -181,3 +182,24 @@ class WidgetKeyRepository(Protocol):
     def grant(self, *, key_hash: str) -> WidgetGrant | None: ...
 
     def revoke(self, *, tenant_id: str, bot_id: str, key_id: str) -> bool: ...
+
+
+class WebhookRepository(Protocol):
+    def save(self, *, webhook: Webhook) -> None: ...
+
+    def get(self, *, tenant_id: str, webhook_id: str) -> Webhook | None: ...
+
+    def list_all(self, *, tenant_id: str) -> list[Webhook]: ...
+
+    def delete(self, *, tenant_id: str, webhook_id: str) -> None: ...
+
+    def save_delivery(self, *, delivery: Delivery) -> None: ...
+
+    def get_delivery(self, *, tenant_id: str, webhook_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def deliveries(self, *, tenant_id: str, webhook_id: str, limit: int) -> list[Delivery]: ...
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, *, body: bytes, headers: dict[str, str], timeout_s: float | None = None) -> Any:
+        """Returns an object with `status` and `elapsed_ms`; raises UnprocessableError on network failures."""

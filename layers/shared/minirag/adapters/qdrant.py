@@ -1,5 +1,6 @@
 """Qdrant vector store: one collection per embedding model, every query filtered by tenant and bot."""
 
+import atexit
 import re
 import threading
 import uuid
@@ -27,7 +28,9 @@ def local_client(path: Path) -> QdrantClient:
     with _local_lock:
         if key not in _local_clients:
             path.mkdir(parents=True, exist_ok=True)
-            _local_clients[key] = QdrantClient(path=key)
+            client = QdrantClient(path=key)
+            atexit.register(client.close)  # closed before interpreter teardown, not by __del__ during it
+            _local_clients[key] = client
         return _local_clients[key]
 
 

@@ -21,3 +21,12 @@ class SqsQueue:
             )
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailableError("the work queue is unavailable") from exc
+
+    def retry_later(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for `seconds` (SQS allows up to 12 h): the retry schedule of a consumer."""
+        try:
+            self._client.change_message_visibility(
+                QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=min(seconds, 43_200)
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailableError("the work queue is unavailable") from exc

@@ -1,5 +1,6 @@
 """A RAG chat turn: store the question, retrieve, prompt the model, stream, store the answer, account usage."""
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,13 @@ from minirag.domain.chat import (
     Usage,
 )
 from minirag.domain.chunking import approx_tokens
-from minirag.domain.errors import ModelError, NotFoundError, PermissionDeniedError, UnprocessableError
+from minirag.domain.errors import (
+    MiniRAGError,
+    ModelError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnprocessableError,
+)
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
@@ -27,6 +34,7 @@ from minirag.ports import BotRepository, ChatModel, ChatRepository, Clock
 from minirag.security.crypto import SecretBox
 from minirag.services.retrieval import Retriever
 
+log = logging.getLogger("minirag.chat")
 SNIPPET_CHARS = 300
 HISTORY_MESSAGES = 12
 HISTORY_TOKEN_BUDGET = 2000
@@ -55,7 +63,7 @@ class ChatService:
         clock: Clock,
         cursors: SecretBox,
         model_timeout_s: float = 60.0,
-        on_message: Callable[[Chat, Message], None] | None = None,
+        on_message: Callable[[Chat, Message], object] | None = None,
     ) -> None:
         self._bots = bots
         self._chats = chats
@@ -192,7 +200,10 @@ class ChatService:
         )
         self._chats.add_message(tenant_id=turn.chat.tenant_id, message=answer, bot_id=turn.bot.id)
         if self._on_message is not None:
-            self._on_message(turn.chat, answer)
+            try:
+                self._on_message(turn.chat, answer)
+            except MiniRAGError:
+                log.warning("chat.message event not published", extra={"message_id": answer.id})
         return answer
 
     # --- reads ---------------------------------------------------------------------------------------

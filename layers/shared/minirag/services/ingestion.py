@@ -41,6 +41,7 @@ class IngestionService:
         clock: Clock,
         settings: IngestSettings,
         point_id: Callable[..., str],
+        notify: Callable[[str, str, dict[str, Any]], object] | None = None,
     ) -> None:
         self._sources = sources
         self._bots = bots
@@ -51,6 +52,7 @@ class IngestionService:
         self._clock = clock
         self._settings = settings
         self._point_id = point_id
+        self._notify = notify
 
     def handle(self, message: dict[str, Any], *, attempt: int = 1) -> None:
         kind = message.get("type")
@@ -96,6 +98,7 @@ class IngestionService:
         digest = _digest(bot, self._settings, chunks)
         if digest == source.content_hash and source.version > 0:
             self._finish(source, replace(source, content_hash=digest))
+            self._event(source, "source.ingested")
             return
         version = source.version + 1
         self._index(source, bot, embedder, chunks, version)
@@ -110,6 +113,7 @@ class IngestionService:
         )
         self._finish(source, done)
         self._vectors.delete_source(tenant_id=source.tenant_id, source_id=source.id, keep_version=version)
+        self._event(done, "source.ingested")
 
     def _chunk(
         self, documents: list[Document], bot: BotProfile, embedder: Embedder
@@ -204,6 +208,20 @@ class IngestionService:
                 next_refresh_at=current.refresh_schedule.next_run(now),
             ),
         )
+        self._event(current, "source.failed", error=message[:1000])
+
+    def _event(self, source: Source, event_type: str, error: str | None = None) -> None:
+        if self._notify is None:
+            return
+        data: dict[str, Any] = {"source_id": source.id, "source_name": source.name}
+        if error is None:
+            data |= {"document_count": source.document_count, "chunk_count": source.chunk_count}
+        else:
+            data["error"] = error
+        try:
+            self._notify(source.tenant_id, event_type, data)
+        except MiniRAGError:
+            log.warning("%s event not published", event_type, extra={"source_id": source.id})
 
     def _fan_out(self, parent: Source) -> None:
         children = [s for s in self._sources.list_all(tenant_id=parent.tenant_id) if s.parent_id == parent.id]

@@ -213,3 +213,30 @@ class WidgetGuardItem(Item):
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, WidgetKeyItem, WidgetGuardItem)
+
+
+class WebhookItem(Item):
+    webhook_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    events = JSONAttribute()
+    secret_sealed = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class DeliveryItem(Item):
+    delivery_id = UnicodeAttribute()
+    webhook_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    body = UnicodeAttribute()
+    status = UnicodeAttribute()
+    attempts = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    ttl = TTLAttribute(null=True)
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, WebhookItem, DeliveryItem)

@@ -88,3 +88,11 @@ def widget_key_sk(key_id: str) -> str:
 
 def widget_guard(key_hash: str) -> tuple[str, str]:
     return f"WKEYHASH#{key_hash}", "WKEY"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}"
+
+
+def delivery_sk(webhook_id: str, delivery_id: str) -> str:
+    return f"DELIVERY#{webhook_id}#{delivery_id}"

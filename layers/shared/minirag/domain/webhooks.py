@@ -1,0 +1,91 @@
+"""Webhooks: subscriptions, signed deliveries and their retry schedule."""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+EVENT_TYPES = ("source.ingested", "source.failed", "chat.message")
+TEST_EVENT = "test.ping"
+SIGNATURE_TOLERANCE_SECONDS = 300
+# Delay before attempts 2..8: about 15 h in all, plus SQS's own latency; jittered by +-10 %.
+BACKOFF_SECONDS = (60, 300, 900, 3600, 7200, 14400, 28800)
+
+
+@dataclass
+class Webhook:
+    id: str
+    tenant_id: str
+    url: str
+    events: list[str]
+    secret_sealed: str
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    is_active: bool = True
+
+
+@dataclass
+class Attempt:
+    at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "status_code": self.status_code,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Delivery:
+    id: str
+    tenant_id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    body: str  # the exact bytes signed and sent, fixed when the event happened
+    created_at: datetime
+    updated_at: datetime
+    status: str = "pending"  # pending | retrying | delivered | dead | cancelled
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+def envelope(
+    *, event_id: str, event_type: str, created_at: datetime, tenant_id: str, data: dict[str, Any]
+) -> str:
+    return json.dumps(
+        {
+            "id": event_id,
+            "type": event_type,
+            "created_at": created_at.isoformat(),
+            "tenant_id": tenant_id,
+            "data": data,
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def signature(secret: str, timestamp: int, body: str) -> str:
+    """hex HMAC-SHA256(secret, "<timestamp>.<raw body>")."""
+    return hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, timestamp: int, body: str, received: str, *, now: int) -> bool:
+    """What a receiver does: constant-time compare, and refuse old timestamps (replays)."""
+    if abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body), received)
+
+
+def backoff(attempt: int, jitter: float) -> int:
+    """Seconds to wait after failed attempt `attempt` (1-based); `jitter` in [-1, 1]."""
+    base = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
+    return max(0, round(base * (1 + 0.1 * jitter)))
