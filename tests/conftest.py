@@ -15,7 +15,7 @@ from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
 from scripts.localcloud.provision import provision
 from tests.support.clock import FakeClock
-from tests.support.worker import IngestWorker
+from tests.support.worker import IngestWorker, WebhookWorker
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -63,6 +63,7 @@ def make_settings(
         "signup_per_ip_per_hour": 100_000,
         "login_attempts_per_ip_per_15min": 100_000,
         "allow_private_urls": True,
+        "webhook_backoff_scale": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -91,3 +92,8 @@ def client(services: Services) -> Iterator[TestClient]:
 def worker(services: Services, aws_endpoint: str) -> IngestWorker:
 
     return IngestWorker(services, aws_endpoint)
+
+
+@pytest.fixture(scope="session")
+def webhook_worker(services: Services, aws_endpoint: str) -> WebhookWorker:
+    return WebhookWorker(services, aws_endpoint)

@@ -44,7 +44,9 @@
     '.cites li{margin:2px 0}.cites .n{font-weight:600;color:var(--mrw-accent,#2563eb)}',
     '.cites details summary{cursor:pointer}.cites .snip{display:block;margin:2px 0 0 14px;font-style:italic}',
     '.fb{display:flex;gap:4px}.fb button{border:1px solid var(--mrw-border,#e5e7eb);background:transparent;border-radius:6px;',
-    'padding:1px 7px;font-size:.85em;color:var(--mrw-muted,#6b7280)}',
+    'padding:3px 7px;color:var(--mrw-muted,#6b7280)}',
+    '.fb svg{width:15px;height:15px;fill:currentColor;display:block}.fb .down{transform:rotate(180deg)}',
+    '.fb-error{color:#991b1b;font-size:.8em;align-self:center}',
     '.fb button[aria-pressed=true]{border-color:var(--mrw-accent,#2563eb);background:rgba(37,99,235,.1)}',
     'form{display:flex;gap:6px;padding:10px;border-top:1px solid var(--mrw-border,#e5e7eb)}',
     'textarea{flex:1;resize:none;font:inherit;color:inherit;background:var(--mrw-bg,#fff);border:1px solid var(--mrw-border,#d1d5db);',
@@ -227,7 +229,19 @@
   // ---------- the widget ----------
 
   var uid = 0;
-  var ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z';
+  var BUBBLE = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z';
+  var THUMB = 'M2 10h4v11H2zM8 10l4-7c1-1 3-.5 3 1.5L14 9h6c1.2 0 2 1 1.8 2.2L20.4 19c-.2 1.2-1.1 2-2.4 2H8z';
+
+  function icon(d, cls) {
+    var svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    if (cls) svg.setAttribute('class', cls);
+    var path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+    path.setAttribute('d', d);
+    svg.append(path);
+    return svg;
+  }
 
   function Widget(config) {
     this.config = config;
@@ -255,14 +269,8 @@
     } else {
       root.append(el('style', {}, [CSS]));
     }
-    var svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('aria-hidden', 'true');
-    var path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-    path.setAttribute('d', ICON);
-    svg.append(path);
     this.launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': 'Open chat: ' + c.title,
-      'aria-expanded': 'false', 'aria-controls': this.id + '-panel' }, [svg]);
+      'aria-expanded': 'false', 'aria-controls': this.id + '-panel' }, [icon(BUBBLE)]);
     this.titleEl = el('h2', { id: this.id + '-title' }, [c.title]);
     this.resetBtn = el('button', { type: 'button', 'aria-label': 'Start a new conversation' }, ['New']);
     this.closeBtn = el('button', { type: 'button', 'aria-label': 'Close chat' }, ['✕']);
@@ -514,9 +522,9 @@
     }
     if (m.id && !m.pending && m.content) {
       var row = el('div', { class: 'fb' });
-      [['positive', '👍', 'Helpful'], ['negative', '👎', 'Not helpful']].forEach(function (b) {
+      [['positive', 'up', 'Helpful'], ['negative', 'down', 'Not helpful']].forEach(function (b) {
         var btn = el('button', { type: 'button', 'data-value': b[0], 'aria-label': b[2],
-          'aria-pressed': m.feedback === b[0] ? 'true' : 'false' }, [b[1]]);
+          'aria-pressed': m.feedback === b[0] ? 'true' : 'false' }, [icon(THUMB, b[1])]);
         btn.addEventListener('click', function () { self.feedback(m, b[0], row); });
         row.append(btn);
       });

@@ -34,11 +34,12 @@ WAIT_MS = 10_000
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.fail("the browser tests need the playwright package (see README: browser tests)")
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium (or set MINIRAG_CHROMIUM)")
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
         yield browser
@@ -49,7 +50,9 @@ def chromium() -> Iterator[Any]:
 def app_url(services: Services) -> Iterator[str]:
     """The API with /dashboard/ and /widget/ mounted exactly as `make run` mounts them."""
     if not (Path(__file__).parents[2] / "frontend/dashboard/vendor/alpine-csp.min.js").is_file():
-        pytest.fail("frontend/dashboard/vendor is missing: run `cd frontend && npm ci && sh scripts/vendor.sh`")
+        pytest.fail(
+            "frontend/dashboard/vendor is missing: run `cd frontend && npm ci && sh scripts/vendor.sh`"
+        )
     with serve(mount_frontend(create_app(services))) as url:
         yield url
 
@@ -63,8 +66,10 @@ class Problems(list[str]):
 
     def _console(self, message: Any) -> None:
         text = message.text
-        if "Content Security Policy" in text or "Alpine" in text or message.type == "error" and (
-            "Uncaught" in text or "TypeError" in text
+        if (
+            "Content Security Policy" in text
+            or "Alpine" in text
+            or (message.type == "error" and ("Uncaught" in text or "TypeError" in text))
         ):
             self.append(f"console {message.type}: {text}")
 

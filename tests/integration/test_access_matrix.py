@@ -53,6 +53,14 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/bot-profiles/{bot_id}/widget-keys/{key_id}"): "admin",
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): "member",
     ("POST", "/v1/chat"): "member",
+    ("POST", "/v1/webhooks"): "admin",
+    ("GET", "/v1/webhooks"): "admin",
+    ("GET", "/v1/webhooks/{webhook_id}"): "admin",
+    ("PATCH", "/v1/webhooks/{webhook_id}"): "admin",
+    ("DELETE", "/v1/webhooks/{webhook_id}"): "admin",
+    ("POST", "/v1/webhooks/{webhook_id}/test"): "admin",
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): "admin",
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): "admin",
     ("GET", "/v1/chat"): "member",
     ("GET", "/v1/chat/{chat_id}"): "member",
     ("GET", "/v1/chat/{chat_id}/messages"): "member",
@@ -85,6 +93,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/v1/sources/{source_id}"): {"name": "changed"},
     ("POST", "/v1/chat"): {"bot_profile_id": "{bot_id}", "message": "hello"},
+    ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/h", "events": ["chat.message"]},
+    ("PATCH", "/v1/webhooks/{webhook_id}"): {"description": "changed"},
     ("POST", "/v1/bot-profiles/{bot_id}/widget-keys"): {
         "name": "k",
         "allowed_origins": ["https://a.example"],
@@ -121,6 +131,12 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
         headers=tenant.headers,
         json={"name": "victim", "allowed_origins": ["https://victim.example"]},
     ).json()
+    hook = client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/victim", "events": ["chat.message"]},
+        headers=tenant.headers,
+    ).json()
+    delivery_id = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()["delivery_id"]
     chat = client.post(
         "/v1/chat", json={"bot_profile_id": bot["id"], "message": "victim question"}, headers=tenant.headers
     ).json()
@@ -132,6 +148,8 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
         "chat_id": chat["chat_id"],
         "message_id": chat["message"]["id"],
         "key_id": key["id"],
+        "webhook_id": hook["id"],
+        "delivery_id": delivery_id,
     }
 
 

@@ -1,34 +1,49 @@
-"""Runs the real ingest handler on what is waiting in the ingest queue, as the event source mapping would."""
+"""Runs the real Lambda handlers on what waits in their queues, as the event source mapping would."""
 
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 
-from functions.ingest.handler import make_handler
+from functions.ingest.handler import make_handler as ingest_handler
+from functions.webhooks.handler import make_handler as webhook_handler
 from minirag.bootstrap import Services
 from scripts.localcloud.invoke import LambdaContext
 from scripts.localcloud.poller import SqsPoller, SqsSource
 
 
-class IngestWorker:
-    def __init__(self, services: Services, endpoint: str) -> None:
-        settings = services.settings
-        self.sqs: Any = boto3.client("sqs", region_name=settings.aws_region, endpoint_url=endpoint)
-        url = settings.ingest_queue_url or ""
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+class QueueWorker:
+    def __init__(
+        self,
+        services: Services,
+        endpoint: str,
+        *,
+        function: str,
+        queue_url: str,
+        make_handler: Callable[[Services], Any],
+        batch_size: int,
+    ) -> None:
+        region = services.settings.aws_region
+        self.sqs: Any = boto3.client("sqs", region_name=region, endpoint_url=endpoint)
+        self.queue_url = queue_url
+        arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
         source = SqsSource(
-            function="IngestFunction",
-            queue_url=url,
+            function=function,
+            queue_url=queue_url,
             queue_arn=arn,
-            region=settings.aws_region,
-            batch_size=5,
+            region=region,
+            batch_size=batch_size,
             report_failures=True,
         )
         self.handler = make_handler(services)
         self.poller = SqsPoller(
-            source, sqs=self.sqs, handler=self.handler, context_factory=_context, wait_seconds=0
+            source,
+            sqs=self.sqs,
+            handler=self.handler,
+            context_factory=lambda: _context(function),
+            wait_seconds=0,
         )
 
     def drain(self, max_rounds: int = 40) -> int:
@@ -43,13 +58,37 @@ class IngestWorker:
         return handled
 
 
-def _context() -> LambdaContext:
+class IngestWorker(QueueWorker):
+    def __init__(self, services: Services, endpoint: str) -> None:
+        super().__init__(
+            services,
+            endpoint,
+            function="IngestFunction",
+            queue_url=services.settings.ingest_queue_url or "",
+            make_handler=ingest_handler,
+            batch_size=5,
+        )
+
+
+class WebhookWorker(QueueWorker):
+    def __init__(self, services: Services, endpoint: str) -> None:
+        super().__init__(
+            services,
+            endpoint,
+            function="WebhookFunction",
+            queue_url=services.settings.webhook_queue_url or "",
+            make_handler=webhook_handler,
+            batch_size=10,
+        )
+
+
+def _context(function: str) -> LambdaContext:
     return LambdaContext(
-        function_name="IngestFunction",
-        memory_limit_in_mb=2048,
-        invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:IngestFunction",
+        function_name=function,
+        memory_limit_in_mb=1024,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:000000000000:function:{function}",
         aws_request_id="test",
-        log_group_name="/aws/lambda/ingest",
+        log_group_name=f"/aws/lambda/{function}",
         log_stream_name="test",
         timeout_seconds=300,
     )

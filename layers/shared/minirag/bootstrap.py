@@ -260,6 +260,7 @@ def build_services(
             clock=clock,
             max_attempts=settings.webhook_max_attempts,
             timeout_s=settings.webhook_timeout_seconds,
+            backoff_scale=settings.webhook_backoff_scale,
         ),
         events=events,
         webhook_queue=webhook_queue,

@@ -71,3 +71,4 @@ class Settings(BaseSettings):
     # Webhooks
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
+    webhook_backoff_scale: float = 1.0  # 0 in tests: retries come back at once

@@ -96,8 +96,16 @@ export function webhooksPage() {
       await this.loadLog(hook);
     },
 
-    deliveryOk(delivery) {
-      return delivery.success ?? (delivery.status_code >= 200 && delivery.status_code < 300);
+    statusClass(delivery) {
+      return { delivered: 'ready', failed: 'error' }[delivery.status] || 'pending';
+    },
+
+    /** The last attempt as "HTTP 200 in 35 ms" or its error. */
+    lastAttempt(delivery) {
+      const last = (delivery.attempts || []).at(-1);
+      if (!last) return '—';
+      const answer = last.status_code ? `HTTP ${last.status_code}` : last.error || 'no answer';
+      return `${answer} in ${last.duration_ms} ms`;
     },
   });
 }

@@ -15,6 +15,7 @@ from minirag.api.routers import (
     sources,
     tenants,
     users,
+    webhooks,
     widget_keys,
 )
 from minirag.bootstrap import Services
@@ -34,6 +35,7 @@ def create_app(services: Services) -> FastAPI:
         sources,
         chat,
         openai_compat,
+        webhooks,
     ):
         app.include_router(module.router)
     errors.install(app)

@@ -46,6 +46,7 @@ class WebhookService:
         clock: Clock,
         max_attempts: int,
         timeout_s: float,
+        backoff_scale: float = 1.0,
     ) -> None:
         self._webhooks = webhooks
         self._sender = sender
@@ -55,6 +56,7 @@ class WebhookService:
         self._clock = clock
         self._max_attempts = max_attempts
         self._timeout_s = timeout_s
+        self._backoff_scale = backoff_scale
 
     # --- subscriptions -------------------------------------------------------------------------------
     def create(
@@ -179,7 +181,8 @@ class WebhookService:
         self._webhooks.save_delivery(delivery=delivery)
         if last:
             raise DeliveryFailed(f"webhook {hook.id} failed {attempt} times")
-        raise RetryLater(backoff(attempt, random.uniform(-1, 1)))  # noqa: S311 - jitter, not secrecy
+        delay = backoff(attempt, random.uniform(-1, 1))  # noqa: S311 - jitter, not secrecy
+        raise RetryLater(round(delay * self._backoff_scale))
 
     def _attempt(self, hook: Webhook, delivery: Delivery) -> Attempt:
         timestamp = int(self._clock.now().timestamp())

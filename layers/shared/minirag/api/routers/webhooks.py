@@ -1,0 +1,142 @@
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.schemas import StrictModel
+from minirag.domain.webhooks import Delivery, Webhook
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+EventName = Literal["source.ingested", "source.failed", "chat.message"]
+Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+
+
+class WebhookCreate(StrictModel):
+    url: Url
+    events: Annotated[list[EventName], Field(min_length=1)]
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+
+
+class WebhookUpdate(StrictModel):
+    url: Url | None = None
+    events: Annotated[list[EventName], Field(min_length=1)] | None = None
+    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    is_active: bool | None = None
+
+
+class WebhookPublic(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    description: str | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, h: Webhook) -> "WebhookPublic":
+        return cls(
+            id=h.id,
+            url=h.url,
+            events=h.events,
+            description=h.description,
+            is_active=h.is_active,
+            created_at=h.created_at,
+            updated_at=h.updated_at,
+        )
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str
+
+
+class DeliveryPublic(BaseModel):
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, d: Delivery) -> "DeliveryPublic":
+        return cls(
+            id=d.id,
+            webhook_id=d.webhook_id,
+            event_id=d.event_id,
+            event_type=d.event_type,
+            status=d.status,
+            attempts=[a.as_dict() for a in d.attempts],
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+        )
+
+
+class TestResult(BaseModel):
+    success: bool
+    status_code: int | None
+    delivery_id: str
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_webhook(body: WebhookCreate, services: ServicesDep, principal: PrincipalDep) -> WebhookCreated:
+    made = services.webhooks.create(
+        principal, url=body.url, events=list(body.events), description=body.description, secret=body.secret
+    )
+    return WebhookCreated(**WebhookPublic.of(made.webhook).model_dump(), secret=made.secret)
+
+
+@router.get("")
+def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> list[WebhookPublic]:
+    return [WebhookPublic.of(h) for h in services.webhooks.list_webhooks(principal)]
+
+
+@router.get("/{webhook_id}")
+def get_webhook(webhook_id: str, services: ServicesDep, principal: PrincipalDep) -> WebhookPublic:
+    return WebhookPublic.of(services.webhooks.get(principal, webhook_id))
+
+
+@router.patch("/{webhook_id}")
+def update_webhook(
+    webhook_id: str, body: WebhookUpdate, services: ServicesDep, principal: PrincipalDep
+) -> WebhookPublic:
+    return WebhookPublic.of(
+        services.webhooks.update(principal, webhook_id, body.model_dump(exclude_unset=True))
+    )
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_webhook(webhook_id: str, services: ServicesDep, principal: PrincipalDep) -> None:
+    services.webhooks.delete(principal, webhook_id)
+
+
+@router.post("/{webhook_id}/test")
+def test_webhook(webhook_id: str, services: ServicesDep, principal: PrincipalDep) -> TestResult:
+    delivery, status_code = services.webhooks.test(principal, webhook_id)
+    return TestResult(
+        success=delivery.status == "delivered", status_code=status_code, delivery_id=delivery.id
+    )
+
+
+@router.get("/{webhook_id}/deliveries")
+def list_deliveries(
+    webhook_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[DeliveryPublic]:
+    return [DeliveryPublic.of(d) for d in services.webhooks.deliveries(principal, webhook_id, limit)]
+
+
+@router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=status.HTTP_202_ACCEPTED)
+def redeliver(
+    webhook_id: str, delivery_id: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, str]:
+    services.webhooks.redeliver(principal, webhook_id, delivery_id)
+    return {"status": "accepted"}

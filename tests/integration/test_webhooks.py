@@ -1,0 +1,150 @@
+"""Webhooks over SQS: signed deliveries for ingest and chat events, retries with backoff, DLQ, redelivery."""
+
+import json
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from minirag.domain.webhooks import verify
+from tests.support.api import TenantCtx, add_user, bearer, signup
+from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
+from tests.support.receiver import receiver
+from tests.support.worker import IngestWorker, WebhookWorker
+
+
+def subscribe(client: TestClient, tenant: TenantCtx, url: str, events: list[str]) -> dict[str, Any]:
+    response = client.post("/v1/webhooks", json={"url": url, "events": events}, headers=tenant.headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def check_signed(hook: dict[str, Any], delivery: Any) -> dict[str, Any]:
+    ts = int(delivery.headers["x-minirag-timestamp"])
+    assert verify(
+        hook["secret"], ts, delivery.body, delivery.headers["x-minirag-signature"], now=int(time.time())
+    )
+    envelope: dict[str, Any] = json.loads(delivery.body)
+    assert envelope["type"] == delivery.headers["x-minirag-event"]
+    assert set(envelope) == {"id", "type", "created_at", "tenant_id", "data"}
+    return envelope
+
+
+def test_crud_and_the_secret_shown_once(client: TestClient) -> None:
+    tenant = signup(client)
+    hook = subscribe(client, tenant, "http://127.0.0.1:9/hooks", ["chat.message"])
+    assert hook["secret"].startswith("whsec_")
+    listed = client.get("/v1/webhooks", headers=tenant.headers).json()
+    assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+    patched = client.patch(
+        f"/v1/webhooks/{hook['id']}",
+        json={"events": ["source.failed", "chat.message"], "is_active": False},
+        headers=tenant.headers,
+    ).json()
+    assert patched["events"] == ["chat.message", "source.failed"] and patched["is_active"] is False
+    for bad in (
+        {"url": "http://169.254.169.254/", "events": ["chat.message"]},
+        {"url": "ftp://x.example/h", "events": ["chat.message"]},
+        {"url": "http://127.0.0.1:9/h", "events": ["nope"]},
+        {"url": "http://127.0.0.1:9/h", "events": []},
+    ):
+        assert client.post("/v1/webhooks", json=bad, headers=tenant.headers).status_code == 422, bad
+    _, member = add_user(client, tenant, "member")
+    assert client.get("/v1/webhooks", headers=bearer(member)).status_code == 403
+    assert client.delete(f"/v1/webhooks/{hook['id']}", headers=tenant.headers).status_code == 204
+    assert client.get(f"/v1/webhooks/{hook['id']}", headers=tenant.headers).status_code == 404
+
+
+def test_ingest_and_chat_events_are_delivered_signed(
+    client: TestClient, worker: IngestWorker, webhook_worker: WebhookWorker
+) -> None:
+    tenant = signup(client)
+    with receiver() as site:
+        hook = subscribe(client, tenant, site.url, ["source.ingested", "source.failed", "chat.message"])
+        bot_id = make_bot(client, tenant)
+        source_id = add_text(client, tenant, bot_id, HANDBOOK)
+        ingest(client, worker, tenant, source_id)
+        client.post(
+            "/v1/chat", json={"bot_profile_id": bot_id, "message": "Holidays?"}, headers=tenant.headers
+        )
+        body = {"bot_profile_id": bot_id, "message": "Expenses?", "stream": True}
+        with client.stream("POST", "/v1/chat", json=body, headers=tenant.headers) as streamed:
+            "".join(streamed.iter_text())
+        webhook_worker.drain()
+        envelopes = [check_signed(hook, d) for d in site.received]
+    by_type = {e["type"]: e for e in envelopes}
+    assert sorted(e["type"] for e in envelopes) == ["chat.message", "chat.message", "source.ingested"]
+    ingested = by_type["source.ingested"]["data"]
+    assert (
+        ingested["source_id"] == source_id
+        and ingested["chunk_count"] >= 1
+        and ingested["document_count"] == 1
+    )
+    assert by_type["chat.message"]["data"]["bot_profile_id"] == bot_id
+    assert all(e["tenant_id"] == tenant.id for e in envelopes)
+
+
+def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
+    client: TestClient, webhook_worker: WebhookWorker
+) -> None:
+    tenant = signup(client)
+    with receiver() as site:
+        site.statuses = [500, 500]
+        hook = subscribe(client, tenant, site.url, ["chat.message"])
+        bot_id = make_bot(client, tenant)
+        client.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hello"}, headers=tenant.headers)
+        webhook_worker.drain()
+        assert len(site.received) == 3
+        assert len({d.headers["x-minirag-delivery"] for d in site.received}) == 1, (
+            "the same delivery, retried"
+        )
+    (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+    assert delivery["status"] == "delivered"
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 500, 200]
+
+
+def test_a_dead_receiver_ends_in_the_dlq_with_every_attempt_listed(
+    client: TestClient, webhook_worker: WebhookWorker, services: Any
+) -> None:
+    tenant = signup(client)
+    with receiver() as site:
+        site.default = 503
+        hook = subscribe(client, tenant, site.url, ["chat.message"])
+        bot_id = make_bot(client, tenant)
+        client.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hello"}, headers=tenant.headers)
+        webhook_worker.drain(max_rounds=60)
+        assert len(site.received) == 8
+        (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+        assert delivery["status"] == "dead" and len(delivery["attempts"]) == 8
+        assert all(a["status_code"] == 503 and a["error"] == "HTTP 503" for a in delivery["attempts"])
+        dlq = webhook_worker.sqs.get_queue_url(
+            QueueName=services.settings.webhook_queue_url.rsplit("/", 1)[1].replace(
+                "WebhookQueue", "WebhookDLQ"
+            )
+        )["QueueUrl"]
+        moved = webhook_worker.sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+        assert any(json.loads(m["Body"])["delivery_id"] == delivery["id"] for m in moved)
+
+        site.default = 200
+        url = f"/v1/webhooks/{hook['id']}/deliveries/{delivery['id']}/redeliver"
+        assert client.post(url, headers=tenant.headers).status_code == 202
+        webhook_worker.drain()
+    (again,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+    assert again["status"] == "delivered" and len(again["attempts"]) == 9
+
+
+def test_test_ping_and_unsubscribed_or_inactive_hooks(
+    client: TestClient, webhook_worker: WebhookWorker
+) -> None:
+    tenant = signup(client)
+    with receiver() as site:
+        hook = subscribe(client, tenant, site.url, ["source.failed"])
+        result = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()
+        assert result["success"] is True and result["status_code"] == 200
+        assert check_signed(hook, site.received[0])["data"] == {"webhook_id": hook["id"]}
+        bot_id = make_bot(client, tenant)
+        client.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hello"}, headers=tenant.headers)
+        webhook_worker.drain()
+        assert len(site.received) == 1, "chat.message is not subscribed"
+    dead = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()
+    assert dead["success"] is False and dead["status_code"] is None
