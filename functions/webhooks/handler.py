@@ -27,7 +27,9 @@ def make_handler(services: Services) -> Any:
             services.webhook_queue.retry_later(record.receipt_handle, retry.seconds)
             raise
         except DeliveryFailed:
-            services.webhook_queue.retry_later(record.receipt_handle, 0)  # the next receive redrives it to the DLQ
+            services.webhook_queue.retry_later(
+                record.receipt_handle, 0
+            )  # the next receive redrives it to the DLQ
             raise
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -29,7 +29,9 @@ def shop_page(app_url: str, **data: str) -> str:
         f"default-src 'self'; script-src 'self' {app_url}; style-src 'self'; connect-src {app_url}; "
         "img-src 'self' data:"
     )
-    attributes = " ".join(f'data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in data.items())
+    attributes = " ".join(
+        f'data-{name.replace("_", "-")}="{html.escape(value)}"' for name, value in data.items()
+    )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}"><title>Shop</title></head>'
@@ -43,7 +45,9 @@ def widget_key(client: TestClient, tenant: TenantCtx, bot_id: str, origins: list
         json={"name": "Shop", "allowed_origins": origins},
         headers=tenant.headers,
     )
-    if response.status_code == 405 or (response.status_code == 404 and response.json()["detail"] == "Not Found"):
+    if response.status_code == 405 or (
+        response.status_code == 404 and response.json()["detail"] == "Not Found"
+    ):
         pytest.skip("POST /v1/bot-profiles/{id}/widget-keys is not on this server yet (widget-key backend)")
     assert response.status_code == 201, response.text
     key: str = response.json()["key"]
@@ -53,7 +57,10 @@ def widget_key(client: TestClient, tenant: TenantCtx, bot_id: str, origins: list
 def ready_bot(client: TestClient, worker: IngestWorker) -> tuple[TenantCtx, str]:
     tenant = signup(client)
     bot_id = make_bot(client, tenant, name="Shop help")
-    assert ingest(client, worker, tenant, add_text(client, tenant, bot_id, HANDBOOK, name="Handbook"))["status"] == "ready"
+    assert (
+        ingest(client, worker, tenant, add_text(client, tenant, bot_id, HANDBOOK, name="Handbook"))["status"]
+        == "ready"
+    )
     return tenant, bot_id
 
 
@@ -63,12 +70,17 @@ def test_widget_on_another_origin_answers_with_citations_and_keeps_the_conversat
     tenant, bot_id = ready_bot(client, worker)
     with serve_site() as shop:
         key = widget_key(client, tenant, bot_id, [shop.base])
-        shop.add("/help.html", shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, title="Shop help"))
+        shop.add(
+            "/help.html",
+            shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, title="Shop help"),
+        )
         page = new_page()
         page.goto(f"{shop.base}/help.html")
         launcher = page.get_by_role("button", name="Open chat: Shop help")
         launcher.click()
-        expect(page.get_by_role("button", name="Close chat: Shop help")).to_have_attribute("aria-expanded", "true")
+        expect(page.get_by_role("button", name="Close chat: Shop help")).to_have_attribute(
+            "aria-expanded", "true"
+        )
         box = page.get_by_role("textbox", name="Message")
         expect(box).to_be_focused()
         box.fill("How many days of paid holiday do I get?")
@@ -93,7 +105,9 @@ def test_widget_on_another_origin_answers_with_citations_and_keeps_the_conversat
         page.get_by_role("button", name="Open chat: Shop help").click()
         expect(page.locator(".msg.user .bubble")).to_have_text(["How many days of paid holiday do I get?"])
         expect(page.locator(".msg.assistant[data-message-id] .bubble")).to_contain_text("27 days")
-        expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+        expect(page.get_by_role("button", name="Helpful", exact=True)).to_have_attribute(
+            "aria-pressed", "true"
+        )
         page.keyboard.press("Escape")
         expect(page.get_by_role("dialog", name="Shop help")).to_be_hidden()
         expect(page.get_by_role("button", name="Open chat: Shop help")).to_be_focused()
@@ -115,7 +129,9 @@ def test_widget_key_is_refused_on_a_foreign_origin(
     bot_id = make_bot(client, tenant)
     with serve_site() as allowed, serve_site() as foreign:
         key = widget_key(client, tenant, bot_id, [allowed.base])
-        foreign.add("/copied.html", shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, open="true"))
+        foreign.add(
+            "/copied.html", shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, open="true")
+        )
         page = new_page()
         page.goto(f"{foreign.base}/copied.html")
         box = page.get_by_role("textbox", name="Message")
@@ -128,11 +144,18 @@ def test_widget_key_is_refused_on_a_foreign_origin(
     ask = {"bot_profile_id": bot_id, "message": "hello"}
     refused = client.post("/v1/chat", json=ask, headers={**bearer(key), "Origin": foreign.base})
     assert refused.status_code == 403
-    assert client.post("/v1/chat", json=ask, headers={**bearer(key), "Origin": allowed.base}).status_code == 200
+    assert (
+        client.post("/v1/chat", json=ask, headers={**bearer(key), "Origin": allowed.base}).status_code == 200
+    )
 
 
 def _serve_demo(site: Site) -> None:
-    for name, kind in (("demo.html", "text/html"), ("demo.css", "text/css"), ("demo.js", JS), ("minirag-widget.js", JS)):
+    for name, kind in (
+        ("demo.html", "text/html"),
+        ("demo.css", "text/css"),
+        ("demo.js", JS),
+        ("minirag-widget.js", JS),
+    ):
         site.add(f"/{name}", (WIDGET / name).read_bytes(), kind)
 
 
@@ -152,7 +175,9 @@ def test_demo_page_shows_server_errors_instead_of_an_empty_answer(
         expect(page.get_by_role("button", name="Send")).to_be_enabled()
 
 
-def test_markdown_is_rendered_safely_and_theme_attributes_apply(new_page: Callable[..., Any], app_url: str) -> None:
+def test_markdown_is_rendered_safely_and_theme_attributes_apply(
+    new_page: Callable[..., Any], app_url: str
+) -> None:
     greeting = (
         "**Welcome** to _our_ shop. Use `code` or [the docs](https://example.com/docs).\n"
         '<img src=x onerror="window.hacked=1"> [bad](javascript:window.hacked=2)\n'
@@ -162,8 +187,15 @@ def test_markdown_is_rendered_safely_and_theme_attributes_apply(new_page: Callab
         site.add(
             "/themed.html",
             shop_page(
-                app_url, bot_id="b", api_url=app_url, widget_key="mrwk_x", open="", greeting=greeting,
-                position="left", theme_accent="rgb(200, 0, 0)", theme='{"radius": "3px"}',
+                app_url,
+                bot_id="b",
+                api_url=app_url,
+                widget_key="mrwk_x",
+                open="",
+                greeting=greeting,
+                position="left",
+                theme_accent="rgb(200, 0, 0)",
+                theme='{"radius": "3px"}',
             ),
         )
         page = new_page()

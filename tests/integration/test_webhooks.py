@@ -1,7 +1,6 @@
 """Webhooks over SQS: signed deliveries for ingest and chat events, retries with backoff, DLQ, redelivery."""
 
 import json
-import time
 from typing import Any
 
 from fastapi.testclient import TestClient

@@ -43,6 +43,7 @@ from minirag.services.content import ContentLoader
 from minirag.services.events import EventPublisher
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
+from minirag.services.refresh import RefreshService
 from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
 from minirag.services.tenants import TenantService
@@ -74,6 +75,7 @@ class Services:
     webhooks: WebhookService
     events: EventPublisher
     webhook_queue: SqsQueue
+    refresh: RefreshService
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -264,6 +266,7 @@ def build_services(
         ),
         events=events,
         webhook_queue=webhook_queue,
+        refresh=RefreshService(sources=source_repo, queue=queue, clock=clock),
         widget_keys=WidgetKeyService(
             keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, clock=clock
         ),
