@@ -3,6 +3,7 @@ streamed answers with citations, feedback, a conversation that survives reloads,
 
 import html
 import re
+from urllib.parse import urlencode
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,23 +150,20 @@ def test_widget_key_is_refused_on_a_foreign_origin(
     )
 
 
-def _serve_demo(site: Site) -> None:
-    for name, kind in (
-        ("demo.html", "text/html"),
-        ("demo.css", "text/css"),
-        ("demo.js", JS),
-        ("minirag-widget.js", JS),
-    ):
+def _serve_demo(site: Site, query: str) -> str:
+    """frontend/widget as it is on disk; the test site matches paths with their query string."""
+    for name, kind in (("demo.css", "text/css"), ("demo.js", JS), ("minirag-widget.js", JS)):
         site.add(f"/{name}", (WIDGET / name).read_bytes(), kind)
+    return site.add(f"/demo.html?{query}", (WIDGET / "demo.html").read_bytes())
 
 
 def test_demo_page_shows_server_errors_instead_of_an_empty_answer(
     new_page: Callable[..., Any], app_url: str
 ) -> None:
     with serve_site() as site:
-        _serve_demo(site)
+        demo = _serve_demo(site, urlencode({"api": app_url, "bot": "nobot", "key": "mrwk_not-a-real-key"}))
         page = new_page()
-        page.goto(f"{site.base}/demo.html?api={app_url}&bot=nobot&key=mrwk_not-a-real-key&title=Demo")
+        page.goto(demo)
         box = page.get_by_role("textbox", name="Message")
         expect(box).to_be_visible()
         box.fill("Is anyone there?")

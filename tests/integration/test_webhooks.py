@@ -20,9 +20,12 @@ def subscribe(client: TestClient, tenant: TenantCtx, url: str, events: list[str]
 
 def check_signed(hook: dict[str, Any], delivery: Any) -> dict[str, Any]:
     ts = int(delivery.headers["x-minirag-timestamp"])
-    assert verify(
-        hook["secret"], ts, delivery.body, delivery.headers["x-minirag-signature"], now=int(time.time())
+    sent = delivery.headers["x-minirag-signature"]
+    assert verify(hook["secret"], ts, delivery.body, sent, now=ts + 1)
+    assert not verify(hook["secret"], ts, delivery.body, sent, now=ts + 301), (
+        "older than the 5-minute tolerance"
     )
+    assert not verify("whsec_wrong", ts, delivery.body, sent, now=ts)
     envelope: dict[str, Any] = json.loads(delivery.body)
     assert envelope["type"] == delivery.headers["x-minirag-event"]
     assert set(envelope) == {"id", "type", "created_at", "tenant_id", "data"}
