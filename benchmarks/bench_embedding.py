@@ -1,6 +1,7 @@
 """Offline embedder throughput by batch size, one fresh process per row so load time and peak RSS are per row.
 
 Run: PYTHONPATH=layers/shared .venv/bin/python benchmarks/bench_embedding.py [--texts 2000] [--repeat 3]
+     [--words 20-60] [--batch-sizes 8,16,32,64] [--threads N]
 Texts/s is the best of --repeat passes over the whole corpus (median alongside: shared machines are noisy).
 """
 
@@ -24,11 +25,11 @@ _VOCABULARY = [
 ]
 
 
-def make_corpus(count: int, seed: int = 7) -> list[str]:
-    """count sentences of 20 to 60 words, the same on every run."""
+def make_corpus(count: int, words: tuple[int, int] = (20, 60), seed: int = 7) -> list[str]:
+    """count texts of words[0] to words[1] words, the same on every run."""
     rng = random.Random(seed)
     return [
-        " ".join(rng.choices(_VOCABULARY, k=rng.randint(20, 60))).capitalize() + rng.choice(".?!")
+        " ".join(rng.choices(_VOCABULARY, k=rng.randint(*words))).capitalize() + rng.choice(".?!")
         for _ in range(count)
     ]
 
@@ -37,8 +38,10 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def run_row(batch_size: int, texts: int, repeat: int, threads: int | None) -> dict[str, float]:
-    corpus = make_corpus(texts)
+def run_row(
+    batch_size: int, texts: int, words: tuple[int, int], repeat: int, threads: int | None
+) -> dict[str, float]:
+    corpus = make_corpus(texts, words)
     embedder = OfflineEmbedder(batch_size=batch_size, intra_op_threads=threads)
     baseline = _peak_rss_mb()
     started = time.perf_counter()
@@ -66,15 +69,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: all cores)")
     parser.add_argument("--batch-sizes", default="8,16,32,64")
+    parser.add_argument("--words", default="20-60", help="words per text, min-max (190-200: ~256 tokens)")
     args = parser.parse_args()
+    low, high = (int(w) for w in args.words.split("-"))
     threads = args.threads or os.process_cpu_count()
-    print(f"{args.texts} texts of 20-60 words, {threads} intra-op threads, best of {args.repeat} passes\n")
+    print(
+        f"{args.texts} texts of {low}-{high} words, {threads} intra-op threads, best of {args.repeat} passes\n"
+    )
     print("| batch | texts/s best | texts/s median | mean tokens | load s | peak RSS MB (before load) |")
     print("|---|---|---|---|---|---|")
     context = multiprocessing.get_context("spawn")
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):
         with context.Pool(1) as pool:
-            r = pool.apply(run_row, (batch_size, args.texts, args.repeat, args.threads))
+            r = pool.apply(run_row, (batch_size, args.texts, (low, high), args.repeat, args.threads))
         print(
             f"| {batch_size} | {r['best']:.1f} | {r['median']:.1f} | {r['tokens']:.0f} | {r['load_s']:.2f} "
             f"| {r['peak_rss']:.0f} ({r['baseline_rss']:.0f}) |"

@@ -1,6 +1,8 @@
 """The dashboard in a real browser: sign-in, bots, sources that become ready, streamed answers with citations,
 chat history, tokens, users, role-aware controls, and every page under its strict CSP."""
 
+import hashlib
+import hmac
 import json
 import re
 from typing import Any
@@ -10,9 +12,10 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ingest_until, screenshot
-from tests.browser.steps import close_secret, go, sign_in
+from tests.browser.steps import close_secret, go, sign_in, webhook_receiver
 from tests.support.api import PASSWORD, add_user, bearer, signup, unique
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
+from tests.support.sites import serve_site
 from tests.support.worker import IngestWorker
 
 pytestmark = pytest.mark.browser
@@ -248,15 +251,15 @@ def test_every_page_renders_and_says_what_this_server_lacks(
     }
     sign_in(page, app_url, tenant.owner_email)
     for label, path, note in (
-        ("Usage", "/v1/stats/usage", "Usage analytics are not available on this server yet"),
         ("Webhooks", "/v1/webhooks", "Webhooks are not available on this server yet"),
+        ("Usage", "/v1/stats/usage", "Usage analytics are not available on this server yet"),
     ):
         go(page, label)
         if lacks[path]:
             expect(page.get_by_text(note)).to_be_visible()
         else:
             expect(page.get_by_text(note)).to_be_hidden()
-        screenshot(page, label.lower())
+    screenshot(page, "usage")
     go(page, "Settings")
     expect(page.get_by_test_id("tenant-name")).to_have_text(f"Tenant {tenant.slug}")
     expect(page.locator("main")).to_contain_text("environment")
@@ -307,3 +310,97 @@ def test_a_member_sees_no_controls_it_cannot_use(page: Any, app_url: str, client
     expect(page.get_by_role("form", name="New API token")).to_have_count(0)
     _, admin_jwt = add_user(client, tenant, "admin")
     assert client.get("/v1/api-tokens", headers=bearer(admin_jwt)).status_code == 200
+
+
+def test_webhooks_are_created_pinged_and_their_deliveries_listed(
+    page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Webhooks")
+    with webhook_receiver() as (url, received):
+        page.get_by_role("button", name="New webhook").click()
+        form = page.get_by_role("form", name="Webhook")
+        form.get_by_label("URL").fill(url)
+        form.get_by_label("chat.message").uncheck()
+        form.get_by_label("Description").fill("CRM sync")
+        form.get_by_role("button", name="Save").click()
+        secret = close_secret(page)
+        card = page.locator(".card", has_text=url)
+        expect(card).to_contain_text("source.failed, source.ingested · CRM sync")
+        card.get_by_role("button", name="Send test").click()
+        expect(card).to_contain_text("Test ping: delivered (HTTP 200)")
+        assert len(received) == 1
+    headers, body = received[0]
+    assert headers["x-minirag-event"] == "test.ping"
+    signed = f"{headers['x-minirag-timestamp']}.".encode() + body
+    assert hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() == headers["x-minirag-signature"]
+    card.get_by_role("button", name="Deliveries").click()
+    delivery = card.locator("tbody tr").first
+    expect(delivery).to_contain_text("test.ping")
+    expect(delivery).to_contain_text("delivered")
+    screenshot(page, "webhooks")
+    delivery.get_by_role("button", name="Redeliver").click()
+    expect(page.get_by_text("Redelivery queued")).to_be_visible()
+    hooks = client.get("/v1/webhooks", headers=tenant.headers).json()
+    assert [(h["url"], h["description"]) for h in hooks] == [(url, "CRM sync")]
+
+
+def test_embed_tab_makes_a_widget_key_and_a_snippet_that_works(
+    page: Any, new_page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Store assistant")
+    if _route_missing(client.get(f"/v1/bot-profiles/{bot_id}/widget-keys", headers=tenant.headers)):
+        pytest.skip("/v1/bot-profiles/{id}/widget-keys is not on this server yet (widget-key backend)")
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="Open").click()
+    page.get_by_role("tab", name="Embed").click()
+    with serve_site() as shop:
+        form = page.get_by_role("form", name="New widget key")
+        form.get_by_label("Allowed origins").fill(shop.base)
+        form.get_by_label("Requests per minute").fill("20")
+        form.get_by_role("button", name="Create widget key").click()
+        key = close_secret(page)
+        assert key.startswith("mrwk_")
+        row = page.locator("tr", has_text=shop.base)
+        expect(row).to_contain_text("20")
+        snippet = page.get_by_test_id("embed-snippet")
+        expect(snippet).to_contain_text(f'data-widget-key="{key}"')
+        screenshot(page, "embed")
+
+        policy = f"script-src {app_url}; style-src 'self'; connect-src {app_url}"
+        shop.add(
+            "/index.html",
+            f'<!doctype html><meta http-equiv="Content-Security-Policy" content="{policy}">'
+            f"<h1>Store</h1>{snippet.inner_text()}",
+        )
+        store = new_page()
+        store.goto(f"{shop.base}/index.html")
+        expect(store.get_by_role("button", name="Open chat: Store assistant")).to_be_visible()
+        ask = {"bot_profile_id": bot_id, "message": "hi"}
+        assert (
+            client.post("/v1/chat", json=ask, headers={**bearer(key), "Origin": shop.base}).status_code == 200
+        )
+
+    row.get_by_role("button", name="Revoke").click()
+    row.get_by_role("button", name="Confirm revoke").click()
+    expect(page.get_by_text('Widget key "Website" revoked')).to_be_visible()
+    assert client.post("/v1/chat", json=ask, headers={**bearer(key), "Origin": shop.base}).status_code == 401
+
+
+def test_usage_page_draws_its_charts(page: Any, app_url: str, client: TestClient) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Support")
+    _chat(client, tenant, bot_id, "hello")
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Usage")
+    expect(page.get_by_text("Usage analytics are not available")).to_be_hidden()
+    expect(page.locator(".stat", has_text="Messages")).to_contain_text("2")
+    labels = "c => window.Chart && Chart.getChart(c) && Chart.getChart(c).data.labels"
+    daily = page.get_by_role("img", name="Tokens per day by model").element_handle()
+    assert len(page.wait_for_function(labels, arg=daily).json_value()) == 1
+    per_bot = page.get_by_role("img", name="Tokens per bot").element_handle()
+    assert page.wait_for_function(labels, arg=per_bot).json_value() == ["Support (minirag/offline-extractive)"]
+    screenshot(page, "usage")

@@ -3,10 +3,10 @@ streamed answers with citations, feedback, a conversation that survives reloads,
 
 import html
 import re
-from urllib.parse import urlencode
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minirag.adapters.offline_embedder import OfflineEmbedder, OfflineModelError, _package_file
+from minirag.adapters.offline_embedder import OfflineEmbedder, OfflineModelError, _batches, _package_file
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,16 @@ def test_order_is_preserved_across_batches_of_mixed_lengths():
 
     for text, vector in zip(texts, together, strict=True):
         assert_close(vector, small_batches.embed([text])[0])
+
+
+def test_batches_group_similar_lengths_and_shrink_for_long_texts():
+    lengths = [256] * 20 + [12] * 40
+
+    batches = list(_batches(lengths, 32))
+
+    assert sorted(row for batch in batches for row in batch) == list(range(60))
+    assert [len(b) for b in batches] == [32, 8, 8, 8, 4]
+    assert all(len({lengths[row] for row in batch}) == 1 for batch in batches)
 
 
 def test_empty_input_returns_empty_without_loading_anything():

@@ -13,6 +13,7 @@ from minirag.adapters.dynamodb.chats import DynamoChatRepository
 from minirag.adapters.dynamodb.ratelimit import DynamoRateLimiter
 from minirag.adapters.dynamodb.sessions import DynamoSessionRepository
 from minirag.adapters.dynamodb.sources import DynamoSourceRepository
+from minirag.adapters.dynamodb.stats import DynamoStatsRepository
 from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.tenants import DynamoTenantRepository
 from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
@@ -21,7 +22,7 @@ from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
-from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
+from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd, price_per_million
 from minirag.adapters.parsers import parse_document
 from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
 from minirag.adapters.s3 import S3BlobStore
@@ -41,11 +42,13 @@ from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
 from minirag.services.events import EventPublisher
+from minirag.services.export import ExportService
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.refresh import RefreshService
 from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
+from minirag.services.stats import StatsService
 from minirag.services.tenants import TenantService
 from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
@@ -76,6 +79,8 @@ class Services:
     events: EventPublisher
     webhook_queue: SqsQueue
     refresh: RefreshService
+    stats: StatsService
+    export: ExportService
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -175,6 +180,7 @@ def build_services(
         batch_size=settings.embed_batch_size,
         max_attempts=settings.ingest_max_attempts,
     )
+    stats_repo = DynamoStatsRepository(tables)
     webhook_repo = DynamoWebhookRepository(tables)
     webhook_queue = SqsQueue(aws_client(settings, "sqs"), settings.webhook_queue_url or "")
     events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
@@ -185,9 +191,10 @@ def build_services(
         embedder_for=pick_embedder,
         settings=RetrievalSettings(settings.retrieval_mode, settings.retrieval_fusion),
     )
+    chat_repo = DynamoChatRepository(tables)
     chat = ChatService(
         bots=bot_repo,
-        chats=DynamoChatRepository(tables),
+        chats=chat_repo,
         retriever=retriever,
         model=chat_model or LiteLLMChatModel(),
         credentials=bots.credentials,
@@ -200,6 +207,7 @@ def build_services(
             "chat.message",
             {"chat_id": c.id, "message_id": m.id, "bot_profile_id": c.bot_profile_id},
         ),
+        count_feedback=stats_repo.add_feedback,
     )
     return Services(
         settings=settings,
@@ -248,6 +256,9 @@ def build_services(
             settings=ingest_settings,
             point_id=point_id,
             notify=events.publish,
+            count_embedding_tokens=lambda tenant_id, n: stats_repo.add_totals(
+                tenant_id=tenant_id, embedding_tokens=n
+            ),
         ),
         vectors=vectors,
         embedders=embedders,
@@ -267,6 +278,16 @@ def build_services(
         events=events,
         webhook_queue=webhook_queue,
         refresh=RefreshService(sources=source_repo, queue=queue, clock=clock),
+        export=ExportService(
+            chats=chat_repo,
+            chat=chat,
+            blobs=blobs,
+            clock=clock,
+            inline_limit_bytes=settings.export_inline_bytes,
+        ),
+        stats=StatsService(
+            stats=stats_repo, bots=bot_repo, sources=source_repo, clock=clock, prices=price_per_million
+        ),
         widget_keys=WidgetKeyService(
             keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, clock=clock
         ),

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
+    export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)
 
     # Webhooks
     webhook_max_attempts: int = 8

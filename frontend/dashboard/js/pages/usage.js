@@ -60,7 +60,7 @@ export function usagePage() {
       this.chart('models', 'bar', {
         labels: this.byModel.map((r) => r.model),
         datasets: [{ label: 'cost (USD)', backgroundColor: PALETTE[2], data: this.byModel.map((r) => r.cost_usd) }],
-      });
+      }, { scales: { y: { ticks: {} } } }); // dollars: fractional ticks
       this.chart('trend', 'line', {
         labels: this.trend.map((r) => r.date),
         datasets: [
@@ -74,10 +74,11 @@ export function usagePage() {
       const canvas = this.$refs[name];
       if (!canvas) return;
       if (charts[name]) charts[name].destroy();
+      const scales = { ...options.scales, y: { min: 0, ticks: { precision: 0 }, ...(options.scales || {}).y } };
       charts[name] = new window.Chart(canvas, {
         type,
         data,
-        options: { responsive: true, maintainAspectRatio: false, animation: false, ...options },
+        options: { responsive: true, maintainAspectRatio: false, animation: false, ...options, scales },
       });
     },
   });

@@ -8,8 +8,8 @@ not used, so install it with --no-deps). Pooling is sentence-transformers': mean
 """
 
 import os
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path

@@ -50,3 +50,15 @@ class S3BlobStore:
             ExpiresIn=expires_seconds,
         )
         return PresignedUpload(url=url, headers={"Content-Type": content_type}, expires_in=expires_seconds)
+
+    def presign_get(self, key: str, *, expires_seconds: int, filename: str) -> str:
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+            ExpiresIn=expires_seconds,
+        )
+        return url

@@ -13,6 +13,7 @@ from minirag.api.routers import (
     health,
     openai_compat,
     sources,
+    stats,
     tenants,
     users,
     webhooks,
@@ -36,6 +37,7 @@ def create_app(services: Services) -> FastAPI:
         chat,
         openai_compat,
         webhooks,
+        stats,
     ):
         app.include_router(module.router)
     errors.install(app)

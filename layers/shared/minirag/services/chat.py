@@ -64,6 +64,7 @@ class ChatService:
         cursors: SecretBox,
         model_timeout_s: float = 60.0,
         on_message: Callable[[Chat, Message], object] | None = None,
+        count_feedback: Callable[..., object] | None = None,
     ) -> None:
         self._bots = bots
         self._chats = chats
@@ -74,6 +75,7 @@ class ChatService:
         self._clock = clock
         self._on_message = on_message
         self._cursors = cursors
+        self._count_feedback = count_feedback
         self._model_timeout_s = model_timeout_s
 
     def prepare(
@@ -235,14 +237,28 @@ class ChatService:
         if message is None:
             raise NotFoundError("message not found")
         _check_feedback(message, feedback)
+        before = message.feedback
         message.feedback = feedback
         message.feedback_comment = comment if feedback is not None else None
         self._chats.save_message(tenant_id=principal.tenant_id, message=message)
+        if self._count_feedback is not None and before != feedback:
+            chat = self.get(principal, chat_id)
+            self._count_feedback(
+                tenant_id=principal.tenant_id,
+                day=message.created_at.date().isoformat(),
+                bot_id=chat.bot_profile_id,
+                positive=_delta(before, feedback, "positive"),
+                negative=_delta(before, feedback, "negative"),
+            )
         return message
 
     def messages(self, principal: Principal, chat_id: str) -> list[Message]:
         self.get(principal, chat_id)
         return self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id)
+
+
+def _delta(before: str | None, after: str | None, value: str) -> int:
+    return (after == value) - (before == value)
 
 
 def _check_feedback(message: Message, feedback: str | None) -> None:

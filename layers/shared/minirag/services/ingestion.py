@@ -42,6 +42,7 @@ class IngestionService:
         settings: IngestSettings,
         point_id: Callable[..., str],
         notify: Callable[[str, str, dict[str, Any]], object] | None = None,
+        count_embedding_tokens: Callable[[str, int], object] | None = None,
     ) -> None:
         self._sources = sources
         self._bots = bots
@@ -53,6 +54,7 @@ class IngestionService:
         self._settings = settings
         self._point_id = point_id
         self._notify = notify
+        self._count_embedding_tokens = count_embedding_tokens
 
     def handle(self, message: dict[str, Any], *, attempt: int = 1) -> None:
         kind = message.get("type")
@@ -102,6 +104,8 @@ class IngestionService:
             return
         version = source.version + 1
         self._index(source, bot, embedder, chunks, version)
+        if self._count_embedding_tokens is not None:
+            self._count_embedding_tokens(source.tenant_id, sum(c.token_count for _, c in chunks))
         done = replace(
             source,
             version=version,

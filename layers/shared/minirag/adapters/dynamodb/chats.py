@@ -51,8 +51,10 @@ class DynamoChatRepository:
             gsi1pk=keys.bot_chats_pk(chat.tenant_id, chat.bot_profile_id),
             gsi1sk=keys.chat_sk(chat.id),
         )
-        with storage_errors("chat already exists"):
-            item.save(condition=self._chat.pk.does_not_exist())
+        totals = self._usage(keys.usage_pk(chat.tenant_id), keys.USAGE_TOTALS)
+        with storage_errors("chat already exists"), TransactWrite(connection=self._tables.connection) as tx:
+            tx.save(item, condition=self._chat.pk.does_not_exist())
+            tx.update(totals, actions=[self._usage.day.set("all"), self._usage.chats.add(1)])
 
     def get(self, *, tenant_id: str, chat_id: str) -> Chat | None:
         with storage_errors():
@@ -106,6 +108,16 @@ class DynamoChatRepository:
                 tx.update(chat, actions=actions, condition=self._chat.pk.exists())
                 if message.role == "assistant" and message.model:
                     self._add_usage(tx, tenant_id, message, bot_id)
+                totals = self._usage(keys.usage_pk(tenant_id), keys.USAGE_TOTALS)
+                tx.update(
+                    totals,
+                    actions=[
+                        self._usage.day.set("all"),
+                        self._usage.messages.add(1),
+                        self._usage.prompt_tokens.add(message.prompt_tokens),
+                        self._usage.completion_tokens.add(message.completion_tokens),
+                    ],
+                )
 
     def _add_usage(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
         day = message.created_at.date().isoformat()

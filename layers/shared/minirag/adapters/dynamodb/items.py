@@ -183,6 +183,12 @@ class UsageItem(Item):
     completion_tokens = NumberAttribute(default=0)
     requests = NumberAttribute(default=0)
     cost_usd = NumberAttribute(default=0)
+    positive = NumberAttribute(default=0)
+    negative = NumberAttribute(default=0)
+    # the TOTALS item only
+    chats = NumberAttribute(default=0)
+    messages = NumberAttribute(default=0)
+    embedding_tokens = NumberAttribute(default=0)
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, ChatItem, MessageItem, UsageItem)

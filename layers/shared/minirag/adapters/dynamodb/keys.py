@@ -96,3 +96,6 @@ def webhook_sk(webhook_id: str) -> str:
 
 def delivery_sk(webhook_id: str, delivery_id: str) -> str:
     return f"DELIVERY#{webhook_id}#{delivery_id}"
+
+
+USAGE_TOTALS = "TOTALS"

@@ -1,7 +1,8 @@
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +19,7 @@ from minirag.api.schemas import StrictModel
 from minirag.api.sse import encode, with_keepalive
 from minirag.domain.chat import DoneEvent, ErrorEvent
 from minirag.domain.errors import ModelError
+from minirag.services.export import ExportFile
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 
@@ -59,6 +61,39 @@ def _complete(events: object) -> ChatAnswer:
                 usage=UsagePublic.of(event.usage),
             )
     raise ModelError("the chat turn ended without an answer")
+
+
+ExportFormat = Literal["json", "csv"]
+
+
+def _download(file: ExportFile) -> Response:
+    if file.download_url is not None:
+        body = {"download_url": file.download_url, "filename": file.filename}
+        return JSONResponse(body, status_code=303, headers={"Location": file.download_url})
+    disposition = f'attachment; filename="{file.filename}"'
+    return Response(file.body, media_type=file.content_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/export", response_class=Response)
+def export_chats(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    bot_profile_id: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    format: ExportFormat = "json",
+) -> Response:
+    file = services.export.tenant(
+        principal, bot_id=bot_profile_id, from_date=from_date, to_date=to_date, fmt=format
+    )
+    return _download(file)
+
+
+@router.get("/{chat_id}/export", response_class=Response)
+def export_chat(
+    chat_id: str, services: ServicesDep, principal: PrincipalDep, format: ExportFormat = "json"
+) -> Response:
+    return _download(services.export.one(principal, chat_id, format))
 
 
 @router.get("")

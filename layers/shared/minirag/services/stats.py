@@ -1,0 +1,188 @@
+"""Usage, cost and feedback analytics, read from aggregates written with each message (never a scan)."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any, Protocol
+
+from minirag.domain.models import Principal
+from minirag.ports import BotRepository, Clock, SourceRepository
+
+
+class StatsRepository(Protocol):
+    def days(self, *, tenant_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]: ...
+
+    def totals(self, *, tenant_id: str) -> dict[str, float]: ...
+
+
+def _sum(rows: Iterable[dict[str, Any]], *names: str) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for row in rows:
+        for name in names:
+            out[name] += row[name]
+    return out
+
+
+class StatsService:
+    def __init__(
+        self,
+        *,
+        stats: StatsRepository,
+        bots: BotRepository,
+        sources: SourceRepository,
+        clock: Clock,
+        prices: Callable[[str], tuple[float, float]],
+    ) -> None:
+        self._stats = stats
+        self._bots = bots
+        self._sources = sources
+        self._clock = clock
+        self._prices = prices
+
+    def _rows(self, principal: Principal, days: int, kind: str) -> list[dict[str, Any]]:
+        today = self._clock.now().date()
+        first = (today - timedelta(days=max(days, 1) - 1)).isoformat()
+        rows = self._stats.days(tenant_id=principal.tenant_id, first_day=first, last_day=today.isoformat())
+        return [r for r in rows if r["kind"] == kind]
+
+    def overview(self, principal: Principal) -> dict[str, Any]:
+        totals = self._stats.totals(tenant_id=principal.tenant_id)
+        bots = [b for b in self._bots.list_all(tenant_id=principal.tenant_id) if b.is_active]
+        sources = self._sources.list_all(tenant_id=principal.tenant_id)
+        prompt, completion = int(totals["prompt_tokens"]), int(totals["completion_tokens"])
+        return {
+            "bot_profiles": len(bots),
+            "sources": len(sources),
+            "chats": int(totals["chats"]),
+            "messages": int(totals["messages"]),
+            "total_prompt_tokens": prompt,
+            "total_completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "embedding_tokens": int(totals["embedding_tokens"]),
+        }
+
+    def usage(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        rows = sorted(self._rows(principal, days, "model"), key=lambda r: (r["day"], r["model"]))
+        return [
+            {
+                "date": r["day"],
+                "model": r["model"],
+                "prompt_tokens": int(r["prompt_tokens"]),
+                "completion_tokens": int(r["completion_tokens"]),
+                "total_tokens": int(r["prompt_tokens"] + r["completion_tokens"]),
+                "request_count": int(r["requests"]),
+            }
+            for r in rows
+        ]
+
+    def by_model(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._rows(principal, days, "model"):
+            grouped[row["model"]].append(row)
+        out = []
+        for model, rows in sorted(grouped.items()):
+            t = _sum(rows, "prompt_tokens", "completion_tokens", "requests", "cost_usd")
+            prompt_price, completion_price = self._prices(model)
+            out.append(
+                {
+                    "model": model,
+                    "prompt_tokens": int(t["prompt_tokens"]),
+                    "completion_tokens": int(t["completion_tokens"]),
+                    "total_tokens": int(t["prompt_tokens"] + t["completion_tokens"]),
+                    "request_count": int(t["requests"]),
+                    "cost_usd": round(t["cost_usd"], 10),
+                    "prompt_cost_per_1m": prompt_price,
+                    "completion_cost_per_1m": completion_price,
+                }
+            )
+        return out
+
+    def by_bot(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        bots = {b.id: b for b in self._bots.list_all(tenant_id=principal.tenant_id)}
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._rows(principal, days, "bot"):
+            grouped[row["bot_id"]].append(row)
+        out = []
+        for bot_id, rows in sorted(grouped.items()):
+            t = _sum(rows, "prompt_tokens", "completion_tokens", "requests", "cost_usd")
+            if not t["requests"]:
+                continue
+            bot = bots.get(bot_id)
+            out.append(
+                {
+                    "bot_profile_id": bot_id,
+                    "bot_name": bot.name if bot else "(deleted)",
+                    "model": bot.model if bot else rows[-1]["model"],
+                    "prompt_tokens": int(t["prompt_tokens"]),
+                    "completion_tokens": int(t["completion_tokens"]),
+                    "total_tokens": int(t["prompt_tokens"] + t["completion_tokens"]),
+                    "request_count": int(t["requests"]),
+                    "cost_usd": round(t["cost_usd"], 10),
+                }
+            )
+        return out
+
+    def cost_estimate(self, principal: Principal, days: int) -> dict[str, Any]:
+        by_model = self.by_model(principal, days)
+        total = sum(m["cost_usd"] for m in by_model)
+        active = len({r["day"] for r in self._rows(principal, days, "model") if r["requests"]})
+        daily = total / active if active else 0.0
+        return {
+            "total_cost_usd": round(total, 10),
+            "daily_avg_cost_usd": round(daily, 10),
+            "projected_monthly_usd": round(daily * 30, 10),
+            "active_days": active,
+            "by_model": {m["model"]: m["cost_usd"] for m in by_model},
+            "by_bot": {b["bot_profile_id"]: b["cost_usd"] for b in self.by_bot(principal, days)},
+        }
+
+    def pricing(self, principal: Principal, defaults: Iterable[str]) -> dict[str, Any]:
+        models = sorted({b.model for b in self._bots.list_all(tenant_id=principal.tenant_id)} | set(defaults))
+        priced = {m: self._prices(m) for m in models}
+        return {
+            "models": {
+                m: {"prompt_cost_per_1m": p, "completion_cost_per_1m": c} for m, (p, c) in priced.items()
+            }
+        }
+
+    def feedback(self, principal: Principal, days: int, bot_id: str | None) -> dict[str, Any]:
+        rows = [r for r in self._rows(principal, days, "bot") if bot_id is None or r["bot_id"] == bot_id]
+        bots = {b.id: b.name for b in self._bots.list_all(tenant_id=principal.tenant_id)}
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            grouped[row["bot_id"]].append(row)
+        by_bot = [
+            self._feedback_row(rs) | {"bot_profile_id": b, "bot_name": bots.get(b, "(deleted)")}
+            for b, rs in sorted(grouped.items())
+        ]
+        return self._feedback_row(rows) | {"by_bot": by_bot}
+
+    @staticmethod
+    def _feedback_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        t = _sum(rows, "requests", "positive", "negative")
+        rated = t["positive"] + t["negative"]
+        return {
+            "total_messages": int(t["requests"]),
+            "total_with_feedback": int(rated),
+            "positive_count": int(t["positive"]),
+            "negative_count": int(t["negative"]),
+            "feedback_rate": rated / t["requests"] if t["requests"] else 0.0,
+        }
+
+    def feedback_trend(self, principal: Principal, days: int, bot_id: str | None) -> list[dict[str, Any]]:
+        per_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in self._rows(principal, days, "bot"):
+            if bot_id is None or row["bot_id"] == bot_id:
+                per_day[row["day"]].append(row)
+        out = []
+        for day, rows in sorted(per_day.items()):
+            t = _sum(rows, "requests", "positive", "negative")
+            out.append(
+                {
+                    "date": day,
+                    "positive_count": int(t["positive"]),
+                    "negative_count": int(t["negative"]),
+                    "total_messages": int(t["requests"]),
+                }
+            )
+        return out
