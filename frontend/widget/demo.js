@@ -3,6 +3,8 @@
   'use strict';
   var form = document.getElementById('settings');
   var query = new URLSearchParams(location.search);
+  // Served by the API itself (make run serves this folder at /widget/): that origin is the API.
+  if (/^https?:$/.test(location.protocol) && !query.get('api')) form.elements.api.value = location.origin;
   query.forEach(function (value, name) {
     if (form.elements[name]) form.elements[name].value = value;
   });
@@ -10,7 +12,7 @@
   var tag = document.createElement('script');
   tag.src = 'minirag-widget.js';
   tag.dataset.botId = query.get('bot');
-  tag.dataset.apiUrl = query.get('api') || 'http://127.0.0.1:8000';
+  tag.dataset.apiUrl = query.get('api') || form.elements.api.value;
   tag.dataset.widgetKey = query.get('key');
   tag.dataset.title = query.get('title') || 'Help centre';
   tag.dataset.greeting = 'Hi! Ask me anything about our documents.';

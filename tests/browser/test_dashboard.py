@@ -402,5 +402,7 @@ def test_usage_page_draws_its_charts(page: Any, app_url: str, client: TestClient
     daily = page.get_by_role("img", name="Tokens per day by model").element_handle()
     assert len(page.wait_for_function(labels, arg=daily).json_value()) == 1
     per_bot = page.get_by_role("img", name="Tokens per bot").element_handle()
-    assert page.wait_for_function(labels, arg=per_bot).json_value() == ["Support (minirag/offline-extractive)"]
+    assert page.wait_for_function(labels, arg=per_bot).json_value() == [
+        "Support (minirag/offline-extractive)"
+    ]
     screenshot(page, "usage")

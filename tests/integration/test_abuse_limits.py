@@ -67,4 +67,7 @@ def test_store_outage_is_503_with_retry_after(aws_env: dict[str, str], tmp_path:
         auth = client.get("/v1/tenants/me", headers={"Authorization": "Bearer mrag_x"})
         assert auth.status_code == 503
         health = client.get("/v1/system/health").json()
-        assert health == {"status": "degraded", "components": {"dynamodb": "down", "vectors": "ok"}}
+        assert health == {
+            "status": "degraded",
+            "components": {"dynamodb": "down", "vectors": "ok", "queue": "down", "blobs": "down"},
+        }

@@ -11,7 +11,10 @@ def test_health_answers_ok(client: TestClient) -> None:
 
 def test_system_health_reports_components_without_secrets(client: TestClient) -> None:
     body = client.get("/v1/system/health").json()
-    assert body == {"status": "ok", "components": {"dynamodb": "ok", "vectors": "ok"}}
+    assert body == {
+        "status": "ok",
+        "components": {"dynamodb": "ok", "vectors": "ok", "queue": "ok", "blobs": "ok"},
+    }
 
 
 def test_signup_creates_tenant_owner_and_a_working_token(client: TestClient) -> None:

@@ -233,7 +233,14 @@ def build_services(
         ),
         api_tokens=ApiTokenService(tokens=tokens, clock=clock),
         users=UserService(users=users, hasher=hasher, clock=clock),
-        health=HealthService(checks={"dynamodb": tenants.ping, "vectors": vectors.ping}),
+        health=HealthService(
+            checks={
+                "dynamodb": tenants.ping,
+                "vectors": vectors.ping,
+                "queue": queue.ping,
+                "blobs": blobs.ping,
+            }
+        ),
         bots=bots,
         sources=sources,
         uploads=UploadService(

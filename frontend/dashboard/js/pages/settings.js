@@ -19,11 +19,18 @@ export function settingsPage() {
       return componentList(report);
     },
 
+    /** The detailed report's other facts, one level of nesting flattened: [{name, value}]. */
     extras() {
-      const report = this.detailed || {};
-      return Object.entries(report)
-        .filter(([name]) => name !== 'components' && name !== 'status')
-        .map(([name, value]) => ({ name, value: String(value) }));
+      const facts = [];
+      for (const [name, value] of Object.entries(this.detailed || {})) {
+        if (name === 'components' || name === 'status') continue;
+        if (value && typeof value === 'object') {
+          for (const [key, inner] of Object.entries(value)) facts.push({ name: key.replace(/_/g, ' '), value: String(inner) });
+        } else {
+          facts.push({ name: name.replace(/_/g, ' '), value: String(value) });
+        }
+      }
+      return facts;
     },
   });
 }

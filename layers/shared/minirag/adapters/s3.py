@@ -62,3 +62,9 @@ class S3BlobStore:
             ExpiresIn=expires_seconds,
         )
         return url
+
+    def ping(self) -> None:
+        try:
+            self._client.head_bucket(Bucket=self._bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailableError("the blob store is unavailable") from exc

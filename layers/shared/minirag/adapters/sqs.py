@@ -30,3 +30,9 @@ class SqsQueue:
             )
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailableError("the work queue is unavailable") from exc
+
+    def ping(self) -> None:
+        try:
+            self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailableError("the work queue is unavailable") from exc

@@ -21,6 +21,14 @@ def system_health(services: ServicesDep) -> dict[str, object]:
 def system_health_detailed(services: ServicesDep, principal: PrincipalDep) -> dict[str, object]:
     require_role(principal, Role.ADMIN)
     report = services.health.check()
-    report["environment"] = services.settings.env
-    report["region"] = services.settings.aws_region
+    settings = services.settings
+    report["configuration"] = {
+        "environment": settings.env,
+        "region": settings.aws_region,
+        "default_model": settings.default_model,
+        "default_embedding_model": settings.default_embedding_model,
+        "retrieval": settings.retrieval_mode,
+        "fusion": settings.retrieval_fusion,
+        "vector_store": "qdrant server" if settings.qdrant_url else "embedded",
+    }
     return report
