@@ -1,20 +1,18 @@
 """Shared fixtures: one moto server per test worker, resources provisioned from template.yaml."""
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from moto.server import ThreadedMotoServer
 
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
-from scripts.localcloud.provision import provision
 from tests.support.clock import FakeClock
+from tests.support.localaws import free_port, moto_endpoint, provision_once, provisioned
 from tests.support.worker import IngestWorker, WebhookWorker
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
@@ -22,26 +20,14 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
-def aws_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def aws_endpoint() -> str:
+    return moto_endpoint()
 
 
 @pytest.fixture(scope="session")
 def aws_env(aws_endpoint: str) -> dict[str, str]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return provision(aws_endpoint, prefix=f"minirag-test-{worker}")
+    return provisioned()[1]
 
 
 def make_settings(
@@ -97,3 +83,6 @@ def worker(services: Services, aws_endpoint: str) -> IngestWorker:
 @pytest.fixture(scope="session")
 def webhook_worker(services: Services, aws_endpoint: str) -> WebhookWorker:
     return WebhookWorker(services, aws_endpoint)
+
+
+__all__ = ["build_services", "free_port", "make_settings", "provision_once"]

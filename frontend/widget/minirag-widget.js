@@ -8,54 +8,67 @@
   var THEME_VARS = ['accent', 'accent-ink', 'bg', 'ink', 'muted', 'bubble', 'user-bubble', 'user-ink', 'border',
     'radius', 'font', 'font-size', 'width', 'height', 'offset', 'z'];
 
-  var CSS = [
-    ':host{all:initial;position:fixed;bottom:var(--mrw-offset,20px);z-index:var(--mrw-z,2147483000);',
-    'font-family:var(--mrw-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);font-size:var(--mrw-font-size,15px);',
-    'color:var(--mrw-ink,#1f2937);line-height:1.45}',
-    ':host([data-position=right]){right:var(--mrw-offset,20px)}:host([data-position=left]){left:var(--mrw-offset,20px)}',
-    '*{box-sizing:border-box}[hidden]{display:none!important}',
-    'button{font:inherit;cursor:pointer}',
-    'button:focus-visible,textarea:focus-visible,a:focus-visible{outline:2px solid var(--mrw-accent,#2563eb);outline-offset:2px}',
-    '.launcher{width:56px;height:56px;border-radius:50%;border:0;background:var(--mrw-accent,#2563eb);',
-    'color:var(--mrw-accent-ink,#fff);box-shadow:0 6px 20px rgba(0,0,0,.25);display:grid;place-items:center}',
-    '.launcher svg{width:26px;height:26px;fill:currentColor}',
-    '.panel{position:absolute;bottom:70px;width:var(--mrw-width,370px);max-width:calc(100vw - 2*var(--mrw-offset,20px));',
-    'height:var(--mrw-height,560px);max-height:calc(100vh - 110px);background:var(--mrw-bg,#fff);',
-    'border:1px solid var(--mrw-border,#e5e7eb);border-radius:var(--mrw-radius,14px);box-shadow:0 12px 40px rgba(0,0,0,.2);',
-    'display:flex;flex-direction:column;overflow:hidden}',
-    ':host([data-position=right]) .panel{right:0}:host([data-position=left]) .panel{left:0}',
-    'header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--mrw-accent,#2563eb);color:var(--mrw-accent-ink,#fff)}',
-    'header h2{font-size:1em;margin:0;flex:1;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
-    'header button{background:transparent;border:0;color:inherit;padding:4px 6px;border-radius:6px;font-size:.85em}',
-    'header button:hover{background:rgba(255,255,255,.15)}',
-    '.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px}',
-    '.msg{max-width:88%;display:flex;flex-direction:column;gap:4px}',
-    '.msg.user{align-self:flex-end}.msg.assistant{align-self:flex-start}',
-    '.bubble{padding:8px 11px;border-radius:12px;background:var(--mrw-bubble,#f3f4f6);overflow-wrap:anywhere}',
-    '.user .bubble{background:var(--mrw-user-bubble,var(--mrw-accent,#2563eb));color:var(--mrw-user-ink,#fff);white-space:pre-wrap}',
-    '.bubble p{margin:0 0 .5em}.bubble p:last-child{margin:0}.bubble ul,.bubble ol{margin:0 0 .5em;padding-left:1.3em}',
-    '.bubble code{font-family:ui-monospace,Menlo,monospace;font-size:.88em;background:rgba(0,0,0,.07);padding:0 3px;border-radius:4px}',
-    '.bubble pre{margin:0 0 .5em;padding:8px;background:rgba(0,0,0,.07);border-radius:6px;overflow-x:auto}',
-    '.bubble pre code{background:none;padding:0}.bubble a{color:var(--mrw-accent,#2563eb)}',
-    '.ref{font-size:.75em;color:var(--mrw-accent,#2563eb);font-weight:600;margin-left:1px}',
-    '.typing{display:inline-block;letter-spacing:2px;color:var(--mrw-muted,#6b7280)}',
-    '.error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:7px 10px;border-radius:10px;font-size:.9em}',
-    '.cites{list-style:none;margin:0;padding:0;font-size:.8em;color:var(--mrw-muted,#6b7280)}',
-    '.cites li{margin:2px 0}.cites .n{font-weight:600;color:var(--mrw-accent,#2563eb)}',
-    '.cites details summary{cursor:pointer}.cites .snip{display:block;margin:2px 0 0 14px;font-style:italic}',
-    '.fb{display:flex;gap:4px}.fb button{border:1px solid var(--mrw-border,#e5e7eb);background:transparent;border-radius:6px;',
-    'padding:3px 7px;color:var(--mrw-muted,#6b7280)}',
-    '.fb svg{width:15px;height:15px;fill:currentColor;display:block}.fb .down{transform:rotate(180deg)}',
-    '.fb-error{color:#991b1b;font-size:.8em;align-self:center}',
-    '.fb button[aria-pressed=true]{border-color:var(--mrw-accent,#2563eb);background:rgba(37,99,235,.1)}',
-    'form{display:flex;gap:6px;padding:10px;border-top:1px solid var(--mrw-border,#e5e7eb)}',
-    'textarea{flex:1;resize:none;font:inherit;color:inherit;background:var(--mrw-bg,#fff);border:1px solid var(--mrw-border,#d1d5db);',
-    'border-radius:10px;padding:8px 10px;min-height:40px;max-height:120px}',
-    '.send{border:0;border-radius:10px;padding:0 14px;background:var(--mrw-accent,#2563eb);color:var(--mrw-accent-ink,#fff)}',
-    '.send:disabled{opacity:.5;cursor:default}',
-    '@media (max-width:480px){:host{bottom:12px}:host([data-position=right]){right:12px}:host([data-position=left]){left:12px}',
-    '.panel{position:fixed;inset:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}',
-  ].join('');
+  // Public --mrw-* variables (set by the page or data-theme*) resolve once, on :host, into short private ones.
+  var CSS = `
+:host { all: initial; position: fixed; bottom: var(--off); z-index: var(--mrw-z, 2147483000);
+  --accent: var(--mrw-accent, #2563eb); --accent-ink: var(--mrw-accent-ink, #fff); --bg: var(--mrw-bg, #fff);
+  --ink: var(--mrw-ink, #1f2937); --muted: var(--mrw-muted, #6b7280); --bubble: var(--mrw-bubble, #f3f4f6);
+  --border: var(--mrw-border, #e5e7eb); --off: var(--mrw-offset, 20px);
+  font-family: var(--mrw-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+  font-size: var(--mrw-font-size, 15px); color: var(--ink); line-height: 1.45 }
+:host([data-position=right]) { right: var(--off) } :host([data-position=left]) { left: var(--off) }
+* { box-sizing: border-box } [hidden] { display: none !important }
+button { font: inherit; cursor: pointer }
+button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px }
+.launcher { width: 56px; height: 56px; border-radius: 50%; border: 0; background: var(--accent);
+  color: var(--accent-ink); box-shadow: 0 6px 20px rgba(0,0,0,.25); display: grid; place-items: center }
+.launcher svg { width: 26px; height: 26px; fill: currentColor }
+.panel { position: absolute; bottom: 70px; width: var(--mrw-width, 370px); max-width: calc(100vw - 2 * var(--off));
+  height: var(--mrw-height, 560px); max-height: calc(100vh - 110px); background: var(--bg);
+  border: 1px solid var(--border); border-radius: var(--mrw-radius, 14px); box-shadow: 0 12px 40px rgba(0,0,0,.2);
+  display: flex; flex-direction: column; overflow: hidden }
+:host([data-position=right]) .panel { right: 0 } :host([data-position=left]) .panel { left: 0 }
+header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: var(--accent);
+  color: var(--accent-ink) }
+header h2 { font-size: 1em; margin: 0; flex: 1; font-weight: 600; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap }
+header button { background: transparent; border: 0; color: inherit; padding: 4px 6px; border-radius: 6px;
+  font-size: .85em }
+header button:hover { background: rgba(255,255,255,.15) }
+.log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px }
+.msg { max-width: 88%; display: flex; flex-direction: column; gap: 4px }
+.msg.user { align-self: flex-end } .msg.assistant { align-self: flex-start }
+.bubble { padding: 8px 11px; border-radius: 12px; background: var(--bubble); overflow-wrap: anywhere }
+.user .bubble { background: var(--mrw-user-bubble, var(--accent)); color: var(--mrw-user-ink, #fff);
+  white-space: pre-wrap }
+.bubble p { margin: 0 0 .5em } .bubble p:last-child { margin: 0 }
+.bubble ul, .bubble ol { margin: 0 0 .5em; padding-left: 1.3em }
+.bubble code { font-family: ui-monospace, Menlo, monospace; font-size: .88em; background: rgba(0,0,0,.07);
+  padding: 0 3px; border-radius: 4px }
+.bubble pre { margin: 0 0 .5em; padding: 8px; background: rgba(0,0,0,.07); border-radius: 6px; overflow-x: auto }
+.bubble pre code { background: none; padding: 0 } .bubble a { color: var(--accent) }
+.ref { font-size: .75em; color: var(--accent); font-weight: 600; margin-left: 1px }
+.typing { display: inline-block; letter-spacing: 2px; color: var(--muted) }
+.error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; padding: 7px 10px; border-radius: 10px;
+  font-size: .9em }
+.cites { list-style: none; margin: 0; padding: 0; font-size: .8em; color: var(--muted) }
+.cites li { margin: 2px 0 } .cites .n { font-weight: 600; color: var(--accent) }
+.cites summary { cursor: pointer } .cites .snip { display: block; margin: 2px 0 0 14px; font-style: italic }
+.fb { display: flex; gap: 4px }
+.fb button { border: 1px solid var(--border); background: transparent; border-radius: 6px; padding: 3px 7px;
+  color: var(--muted) }
+.fb button[aria-pressed=true] { border-color: var(--accent); color: var(--accent) }
+.fb svg { width: 15px; height: 15px; fill: currentColor; display: block } .fb .down { transform: rotate(180deg) }
+.fb-error { color: #991b1b; font-size: .8em; align-self: center }
+form { display: flex; gap: 6px; padding: 10px; border-top: 1px solid var(--border) }
+textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--border);
+  border-radius: 10px; padding: 8px 10px; min-height: 40px; max-height: 120px }
+.send { border: 0; border-radius: 10px; padding: 0 14px; background: var(--accent); color: var(--accent-ink) }
+.send:disabled { opacity: .5; cursor: default }
+@media (max-width: 480px) {
+  :host { --off: 12px }
+  .panel { position: fixed; inset: 0; width: 100vw; max-width: 100vw; height: 100%; max-height: 100%; border-radius: 0 }
+}`;
 
   // ---------- small DOM helpers: every piece of server text goes in as a text node ----------
 
@@ -72,13 +85,16 @@
 
   // ---------- minimal safe markdown: text nodes only; links limited to http(s) and mailto ----------
 
-  var INLINE = new RegExp([
-    '(`[^`\\n]+`)', // 1 code
-    '(\\*\\*[^*\\n]+\\*\\*|__[^_\\n]+__)', // 2 bold
-    '(\\*[^*\\s][^*\\n]*\\*|(?<![\\w])_[^_\\s][^_\\n]*_(?![\\w]))', // 3 italic
-    '(\\[[^\\]\\n]+\\]\\((?:https?:\\/\\/|mailto:)[^\\s)]+\\))', // 4 link
-    '(\\[\\d{1,3}\\])', // 5 citation marker
-  ].join('|'), 'g');
+  var INLINE = new RegExp(
+    [
+      '(`[^`\\n]+`)', // 1 code
+      '(\\*\\*[^*\\n]+\\*\\*|__[^_\\n]+__)', // 2 bold
+      '(\\*[^*\\s][^*\\n]*\\*|(?<![\\w])_[^_\\s][^_\\n]*_(?![\\w]))', // 3 italic
+      '(\\[[^\\]\\n]+\\]\\((?:https?:\\/\\/|mailto:)[^\\s)]+\\))', // 4 link
+      '(\\[\\d{1,3}\\])', // 5 citation marker
+    ].join('|'),
+    'g',
+  );
 
   function inline(text, parent, cites) {
     var last = 0;
@@ -94,12 +110,18 @@
       else if (m[3]) inline(m[3].slice(1, -1), parent.appendChild(el('em')), cites);
       else if (m[4]) {
         var split = m[4].indexOf('](');
-        var link = el('a', { href: m[4].slice(split + 2, -1), target: '_blank', rel: 'noopener noreferrer nofollow' });
+        var link = el('a', {
+          href: m[4].slice(split + 2, -1),
+          target: '_blank',
+          rel: 'noopener noreferrer nofollow',
+        });
         inline(m[4].slice(1, split), link, cites);
         parent.append(link);
       } else {
         var n = Number(m[5].slice(1, -1));
-        var cite = (cites || []).filter(function (c) { return c.n === n; })[0];
+        var cite = (cites || []).filter(function (c) {
+          return c.n === n;
+        })[0];
         parent.append(el('sup', { class: 'ref', title: cite ? cite.source_name : null }, ['[' + n + ']']));
       }
     });
@@ -119,13 +141,21 @@
     return { node: node, next: i };
   }
 
+  /** A line that continues a paragraph: not blank, not a fence, not a list item. */
+  function plain(line) {
+    return line.trim() && !FENCE.test(line) && !BULLET.test(line) && !NUMBERED.test(line);
+  }
+
   function markdown(text, cites) {
     var frag = document.createDocumentFragment();
     var lines = String(text || '').replace(/\r\n?/g, '\n').split('\n');
     var i = 0;
     while (i < lines.length) {
       var line = lines[i];
-      if (!line.trim()) { i++; continue; }
+      if (!line.trim()) {
+        i++;
+        continue;
+      }
       if (FENCE.test(line)) {
         var code = [];
         for (i++; i < lines.length && !FENCE.test(lines[i]); i++) code.push(lines[i]);
@@ -140,8 +170,7 @@
         continue;
       }
       var p = el('p');
-      for (var first = true; i < lines.length && lines[i].trim() && !FENCE.test(lines[i]) &&
-        !BULLET.test(lines[i]) && !NUMBERED.test(lines[i]); i++, first = false) {
+      for (var first = true; i < lines.length && plain(lines[i]); i++, first = false) {
         if (!first) p.append(el('br'));
         var heading = /^#{1,6}\s+/.exec(lines[i]);
         if (heading) inline(lines[i].slice(heading[0].length), p.appendChild(el('strong')), cites);
@@ -210,7 +239,11 @@
       }
     }
     THEME_VARS.forEach(function (name) {
-      var key = 'theme' + name.replace(/(^|-)([a-z])/g, function (_, __, c) { return c.toUpperCase(); });
+      var key =
+        'theme' +
+        name.replace(/(^|-)([a-z])/g, function (_, __, c) {
+          return c.toUpperCase();
+        });
       if (data[key]) theme[name] = data[key];
     });
     return {
@@ -262,25 +295,52 @@
       if (/^[a-z][a-z-]*$/.test(name)) host.style.setProperty('--mrw-' + name, String(c.theme[name]));
     });
     var root = (this.root = host.attachShadow({ mode: 'open' }));
-    if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === 'function' && CSSStyleSheet.prototype.replaceSync) {
+    if (
+      root.adoptedStyleSheets !== undefined &&
+      typeof CSSStyleSheet === 'function' &&
+      CSSStyleSheet.prototype.replaceSync
+    ) {
       var sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS); // constructed sheets need no 'unsafe-inline' under a page's CSP
       root.adoptedStyleSheets = [sheet];
     } else {
       root.append(el('style', {}, [CSS]));
     }
-    this.launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': 'Open chat: ' + c.title,
-      'aria-expanded': 'false', 'aria-controls': this.id + '-panel' }, [icon(BUBBLE)]);
+    this.launcher = el(
+      'button',
+      {
+        class: 'launcher',
+        type: 'button',
+        'aria-label': 'Open chat: ' + c.title,
+        'aria-expanded': 'false',
+        'aria-controls': this.id + '-panel',
+      },
+      [icon(BUBBLE)],
+    );
     this.titleEl = el('h2', { id: this.id + '-title' }, [c.title]);
     this.resetBtn = el('button', { type: 'button', 'aria-label': 'Start a new conversation' }, ['New']);
     this.closeBtn = el('button', { type: 'button', 'aria-label': 'Close chat' }, ['✕']);
     this.log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
-    this.input = el('textarea', { rows: '1', 'aria-label': 'Message', placeholder: c.placeholder, maxlength: '32000' });
+    this.input = el('textarea', {
+      rows: '1',
+      'aria-label': 'Message',
+      placeholder: c.placeholder,
+      maxlength: '32000',
+    });
     this.sendBtn = el('button', { class: 'send', type: 'submit', 'aria-label': 'Send' }, ['Send']);
     this.form = el('form', { 'aria-label': 'Send a message' }, [this.input, this.sendBtn]);
-    this.panel = el('div', { class: 'panel', id: this.id + '-panel', role: 'dialog', 'aria-modal': 'false',
-      'aria-labelledby': this.id + '-title', hidden: '' }, [
-      el('header', {}, [this.titleEl, this.resetBtn, this.closeBtn]), this.log, this.form]);
+    this.panel = el(
+      'div',
+      {
+        class: 'panel',
+        id: this.id + '-panel',
+        role: 'dialog',
+        'aria-modal': 'false',
+        'aria-labelledby': this.id + '-title',
+        hidden: '',
+      },
+      [el('header', {}, [this.titleEl, this.resetBtn, this.closeBtn]), this.log, this.form],
+    );
     root.append(this.panel, this.launcher);
     this.wire();
     document.body.append(host);
@@ -288,15 +348,30 @@
 
   Widget.prototype.wire = function () {
     var self = this;
-    this.launcher.addEventListener('click', function () { self.isOpen() ? self.close() : self.open(true); });
-    this.closeBtn.addEventListener('click', function () { self.close(); });
-    this.resetBtn.addEventListener('click', function () { self.reset(); });
-    this.form.addEventListener('submit', function (e) { e.preventDefault(); self.send(); });
+    this.launcher.addEventListener('click', function () {
+      self.isOpen() ? self.close() : self.open(true);
+    });
+    this.closeBtn.addEventListener('click', function () {
+      self.close();
+    });
+    this.resetBtn.addEventListener('click', function () {
+      self.reset();
+    });
+    this.form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      self.send();
+    });
     this.input.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.send(); }
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        self.send();
+      }
     });
     this.root.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape' && self.isOpen()) { e.preventDefault(); self.close(); }
+      if (e.key === 'Escape' && self.isOpen()) {
+        e.preventDefault();
+        self.close();
+      }
     });
   };
 
@@ -341,8 +416,14 @@
 
   Widget.prototype.save = function () {
     var messages = this.state.messages.slice(-MAX_STORED).map(function (m) {
-      return { role: m.role, content: m.content, sources: m.sources || [], id: m.id || null,
-        feedback: m.feedback || null, error: m.error || '' };
+      return {
+        role: m.role,
+        content: m.content,
+        sources: m.sources || [],
+        id: m.id || null,
+        feedback: m.feedback || null,
+        error: m.error || '',
+      };
     });
     try {
       localStorage.setItem(this.storeKey, JSON.stringify({ chatId: this.state.chatId, messages: messages }));
@@ -361,8 +442,14 @@
       if (!res.ok || this.busy) return;
       var messages = await res.json();
       this.state.messages = messages.map(function (m) {
-        return { role: m.role, content: m.content, sources: m.sources || [], id: m.id, feedback: m.feedback,
-          error: m.error || '' };
+        return {
+          role: m.role,
+          content: m.content,
+          sources: m.sources || [],
+          id: m.id,
+          feedback: m.feedback,
+          error: m.error || '',
+        };
       });
       this.save();
       this.renderAll();
@@ -377,8 +464,13 @@
     var headers = { Authorization: 'Bearer ' + this.config.key };
     if (body) headers['Content-Type'] = 'application/json';
     if (path === '/v1/chat') headers.Accept = 'text/event-stream';
-    return fetch(this.config.apiUrl + path, { method: method, headers: headers, mode: 'cors', credentials: 'omit',
-      body: body ? JSON.stringify(body) : undefined });
+    return fetch(this.config.apiUrl + path, {
+      method: method,
+      headers: headers,
+      mode: 'cors',
+      credentials: 'omit',
+      body: body ? JSON.stringify(body) : undefined,
+    });
   };
 
   async function errorText(res) {
@@ -402,7 +494,15 @@
     this.input.value = '';
     this.setBusy(true);
     this.state.messages.push({ role: 'user', content: text });
-    var reply = { role: 'assistant', content: '', sources: [], id: null, feedback: null, error: '', pending: true };
+    var reply = {
+      role: 'assistant',
+      content: '',
+      sources: [],
+      id: null,
+      feedback: null,
+      error: '',
+      pending: true,
+    };
     this.state.messages.push(reply);
     this.renderAll();
     var body = { bot_profile_id: this.config.botId, message: text, stream: true };
@@ -412,8 +512,10 @@
       if (!res.ok) reply.error = await errorText(res);
       else await this.stream(res, reply);
     } catch (e) {
-      console.warn('[minirag-widget] request failed; is this page\'s origin allowed for the widget key?', e);
-      reply.error = reply.content ? 'The answer was interrupted.' : 'Could not reach the assistant. Please try again later.';
+      console.warn("[minirag-widget] request failed; is this page's origin allowed for the widget key?", e);
+      reply.error = reply.content
+        ? 'The answer was interrupted.'
+        : 'Could not reach the assistant. Please try again later.';
     }
     reply.pending = false;
     this.save();
@@ -445,8 +547,12 @@
 
   Widget.prototype.feedback = async function (message, value, row) {
     var next = message.feedback === value ? null : value;
-    var path = '/v1/chat/' + encodeURIComponent(this.state.chatId) + '/messages/' +
-      encodeURIComponent(message.id) + '/feedback';
+    var path =
+      '/v1/chat/' +
+      encodeURIComponent(this.state.chatId) +
+      '/messages/' +
+      encodeURIComponent(message.id) +
+      '/feedback';
     var note = row.querySelector('.fb-error');
     try {
       var res = await this.request('PATCH', path, { feedback: next });
@@ -475,9 +581,15 @@
     var self = this;
     this.log.replaceChildren();
     if (this.config.greeting) {
-      this.log.append(el('div', { class: 'msg assistant greeting' }, [el('div', { class: 'bubble' }, [markdown(this.config.greeting)])]));
+      this.log.append(
+        el('div', { class: 'msg assistant greeting' }, [
+          el('div', { class: 'bubble' }, [markdown(this.config.greeting)]),
+        ]),
+      );
     }
-    this.state.messages.forEach(function (m) { self.log.append(self.renderMessage(m)); });
+    this.state.messages.forEach(function (m) {
+      self.log.append(self.renderMessage(m));
+    });
     this.scroll();
   };
 
@@ -494,8 +606,12 @@
 
   function cited(message) {
     var used = {};
-    (message.content.match(/\[\d{1,3}\]/g) || []).forEach(function (m) { used[Number(m.slice(1, -1))] = true; });
-    return (message.sources || []).filter(function (c) { return used[c.n]; });
+    (message.content.match(/\[\d{1,3}\]/g) || []).forEach(function (m) {
+      used[Number(m.slice(1, -1))] = true;
+    });
+    return (message.sources || []).filter(function (c) {
+      return used[c.n];
+    });
   }
 
   Widget.prototype.renderMessage = function (m) {
@@ -505,7 +621,7 @@
       node.append(el('div', { class: 'bubble' }, [m.content]));
       return node;
     }
-    if (m.content || m.pending && !m.error) {
+    if (m.content || (m.pending && !m.error)) {
       var bubble = el('div', { class: 'bubble' });
       if (m.content) bubble.append(markdown(m.content, m.sources));
       else bubble.append(el('span', { class: 'typing', 'aria-label': 'Thinking' }, ['•••']));
@@ -514,18 +630,41 @@
     if (m.error) node.append(el('div', { class: 'error', role: 'alert' }, [m.error]));
     var cites = m.pending ? [] : cited(m);
     if (cites.length) {
-      node.append(el('ol', { class: 'cites', 'aria-label': 'Sources' }, cites.map(function (c) {
-        var snippet = el('span', { class: 'snip' }, [c.content || '']);
-        return el('li', {}, [el('details', {}, [
-          el('summary', {}, [el('span', { class: 'n' }, ['[' + c.n + '] ']), c.source_name]), snippet])]);
-      })));
+      node.append(
+        el(
+          'ol',
+          { class: 'cites', 'aria-label': 'Sources' },
+          cites.map(function (c) {
+            var snippet = el('span', { class: 'snip' }, [c.content || '']);
+            return el('li', {}, [
+              el('details', {}, [
+                el('summary', {}, [el('span', { class: 'n' }, ['[' + c.n + '] ']), c.source_name]),
+                snippet,
+              ]),
+            ]);
+          }),
+        ),
+      );
     }
     if (m.id && !m.pending && m.content) {
       var row = el('div', { class: 'fb' });
-      [['positive', 'up', 'Helpful'], ['negative', 'down', 'Not helpful']].forEach(function (b) {
-        var btn = el('button', { type: 'button', 'data-value': b[0], 'aria-label': b[2],
-          'aria-pressed': m.feedback === b[0] ? 'true' : 'false' }, [icon(THUMB, b[1])]);
-        btn.addEventListener('click', function () { self.feedback(m, b[0], row); });
+      [
+        ['positive', 'up', 'Helpful'],
+        ['negative', 'down', 'Not helpful'],
+      ].forEach(function (b) {
+        var btn = el(
+          'button',
+          {
+            type: 'button',
+            'data-value': b[0],
+            'aria-label': b[2],
+            'aria-pressed': m.feedback === b[0] ? 'true' : 'false',
+          },
+          [icon(THUMB, b[1])],
+        );
+        btn.addEventListener('click', function () {
+          self.feedback(m, b[0], row);
+        });
         row.append(btn);
       });
       node.append(row);
@@ -550,16 +689,32 @@
     instances.push(new Widget(config));
   }
 
-  var current = document.currentScript || document.querySelector('script[data-bot-id][src*="minirag-widget"]');
+  var current =
+    document.currentScript || document.querySelector('script[data-bot-id][src*="minirag-widget"]');
   if (current) {
     if (document.body) start(current);
-    else document.addEventListener('DOMContentLoaded', function () { start(current); });
+    else
+      document.addEventListener('DOMContentLoaded', function () {
+        start(current);
+      });
   }
 
   window.MiniRAGWidget = {
     version: VERSION,
-    open: function () { instances.forEach(function (w) { w.open(true); }); },
-    close: function () { instances.forEach(function (w) { w.close(); }); },
-    reset: function () { instances.forEach(function (w) { w.reset(); }); },
+    open: function () {
+      instances.forEach(function (w) {
+        w.open(true);
+      });
+    },
+    close: function () {
+      instances.forEach(function (w) {
+        w.close();
+      });
+    },
+    reset: function () {
+      instances.forEach(function (w) {
+        w.reset();
+      });
+    },
   };
 })();

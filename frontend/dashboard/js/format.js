@@ -19,7 +19,10 @@ export function percent(value) {
 }
 
 export function lines(text) {
-  return (text || '').split('\n').map((l) => l.trim()).filter(Boolean);
+  return (text || '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Mixed into every page: the helpers become methods the templates can call. */

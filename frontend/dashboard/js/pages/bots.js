@@ -91,7 +91,9 @@ export function botsPage() {
       this.loading = true;
       const creating = this.editing === 'new';
       const saved = await this.attempt(() =>
-        creating ? api.post('/v1/bot-profiles', this.payload()) : api.patch(`/v1/bot-profiles/${this.editing}`, this.payload()),
+        creating
+          ? api.post('/v1/bot-profiles', this.payload())
+          : api.patch(`/v1/bot-profiles/${this.editing}`, this.payload()),
       );
       this.loading = false;
       if (!saved) return;

@@ -76,7 +76,10 @@ export function embedPanel(botId, botName) {
     },
 
     async copySnippet() {
-      this.toast((await copyText(this.snippet())) ? 'Snippet copied' : 'Copy failed: select the text instead', 'ok');
+      this.toast(
+        (await copyText(this.snippet())) ? 'Snippet copied' : 'Copy failed: select the text instead',
+        'ok',
+      );
     },
   });
 }

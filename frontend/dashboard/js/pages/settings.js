@@ -12,7 +12,8 @@ export function settingsPage() {
     async init() {
       this.tenant = await this.attempt(() => api.get('/v1/tenants/me'));
       this.health = await this.attempt(() => api.get('/v1/system/health'));
-      if (this.$store.session.isAdmin) this.detailed = await this.attempt(() => api.get('/v1/system/health/detailed'));
+      if (this.$store.session.isAdmin)
+        this.detailed = await this.attempt(() => api.get('/v1/system/health/detailed'));
     },
 
     components(report) {
@@ -25,7 +26,8 @@ export function settingsPage() {
       for (const [name, value] of Object.entries(this.detailed || {})) {
         if (name === 'components' || name === 'status') continue;
         if (value && typeof value === 'object') {
-          for (const [key, inner] of Object.entries(value)) facts.push({ name: key.replace(/_/g, ' '), value: String(inner) });
+          for (const [key, inner] of Object.entries(value))
+            facts.push({ name: key.replace(/_/g, ' '), value: String(inner) });
         } else {
           facts.push({ name: name.replace(/_/g, ' '), value: String(value) });
         }

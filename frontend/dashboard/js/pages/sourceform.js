@@ -44,7 +44,9 @@ export function sourceForm() {
       this.loading = false;
       this.progress = -1;
       if (!made) return;
-      this.toast(`Source "${made.name}" added${this.ingestNow || this.kind === 'upload' ? ', ingestion queued' : ''}`);
+      this.toast(
+        `Source "${made.name}" added${this.ingestNow || this.kind === 'upload' ? ', ingestion queued' : ''}`,
+      );
       Object.assign(this, { name: '', content: '', url: '', urls: '', file: null });
       if (this.$refs.file) this.$refs.file.value = '';
       await this.created();

@@ -80,7 +80,9 @@ export function sourcesPage() {
     },
 
     async setSchedule(source, schedule) {
-      const saved = await this.attempt(() => api.patch(`/v1/sources/${source.id}`, { refresh_schedule: schedule }));
+      const saved = await this.attempt(() =>
+        api.patch(`/v1/sources/${source.id}`, { refresh_schedule: schedule }),
+      );
       if (saved) this.toast(`"${source.name}" refreshes: ${schedule}`);
       await this.load();
     },

@@ -29,7 +29,11 @@ export function tokensPage() {
       if (this.form.role) body.role = this.form.role;
       const made = await this.attempt(() => api.post('/v1/api-tokens', body));
       if (!made) return;
-      this.$store.secret.show(`API token "${made.name}"`, made.raw_token, 'Shown once: store it in your secret manager now.');
+      this.$store.secret.show(
+        `API token "${made.name}"`,
+        made.raw_token,
+        'Shown once: store it in your secret manager now.',
+      );
       this.form = { name: '', expires_on: '', role: '' };
       await this.load();
     },

@@ -19,7 +19,16 @@ export function tryIt(botId) {
       this.sending = true;
       const key = this.messages.length;
       this.messages.push({ key, role: 'user', content: text, id: null });
-      this.messages.push({ key: key + 1, role: 'assistant', content: '', sources: [], id: null, feedback: null, error: '', pending: true });
+      this.messages.push({
+        key: key + 1,
+        role: 'assistant',
+        content: '',
+        sources: [],
+        id: null,
+        feedback: null,
+        error: '',
+        pending: true,
+      });
       const reply = this.messages[this.messages.length - 1];
       const body = { bot_profile_id: this.botId, message: text };
       if (this.chatId) body.chat_id = this.chatId;
@@ -31,11 +40,20 @@ export function tryIt(botId) {
         },
         done: (data) => {
           this.chatId = data.chat_id;
-          Object.assign(reply, { id: data.message_id, chat_id: data.chat_id, pending: false, usage: data.usage });
+          Object.assign(reply, {
+            id: data.message_id,
+            chat_id: data.chat_id,
+            pending: false,
+            usage: data.usage,
+          });
         },
         error: (data) => {
           if (data.chat_id) this.chatId = data.chat_id;
-          Object.assign(reply, { error: data.detail || 'the answer failed', pending: false, id: data.message_id || null });
+          Object.assign(reply, {
+            error: data.detail || 'the answer failed',
+            pending: false,
+            id: data.message_id || null,
+          });
         },
       });
       this.sending = false;

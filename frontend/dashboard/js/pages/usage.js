@@ -10,7 +10,9 @@ function dailyByModel(rows) {
   const datasets = models.map((model, i) => ({
     label: model,
     backgroundColor: PALETTE[i % PALETTE.length],
-    data: dates.map((d) => rows.filter((r) => r.date === d && r.model === model).reduce((n, r) => n + r.total_tokens, 0)),
+    data: dates.map((d) =>
+      rows.filter((r) => r.date === d && r.model === model).reduce((n, r) => n + r.total_tokens, 0),
+    ),
   }));
   return { labels: dates, datasets };
 }
@@ -40,11 +42,25 @@ export function usagePage() {
       this.unavailable = false;
       const q = { days: this.days };
       const [overview, usage, byBot, byModel, estimate, pricing, feedback, trend] = await Promise.all(
-        ['overview', 'usage', 'usage/by-bot', 'usage/by-model', 'cost-estimate', 'pricing', 'feedback', 'feedback/trend'].map(
-          (name) => this.attempt(() => api.get(`/v1/stats/${name}`, name === 'pricing' ? {} : q)),
-        ),
+        [
+          'overview',
+          'usage',
+          'usage/by-bot',
+          'usage/by-model',
+          'cost-estimate',
+          'pricing',
+          'feedback',
+          'feedback/trend',
+        ].map((name) => this.attempt(() => api.get(`/v1/stats/${name}`, name === 'pricing' ? {} : q))),
       );
-      Object.assign(this, { overview, estimate, feedback, byBot: byBot || [], byModel: byModel || [], trend: trend || [] });
+      Object.assign(this, {
+        overview,
+        estimate,
+        feedback,
+        byBot: byBot || [],
+        byModel: byModel || [],
+        trend: trend || [],
+      });
       this.pricing = Object.entries((pricing && pricing.models) || {}).map(([name, p]) => ({ name, ...p }));
       this.loading = false;
       this.$nextTick(() => this.draw(usage || []));
@@ -52,20 +68,41 @@ export function usagePage() {
 
     draw(usage) {
       if (!window.Chart || this.unavailable) return;
-      this.chart('daily', 'bar', dailyByModel(usage), { scales: { x: { stacked: true }, y: { stacked: true } } });
+      this.chart('daily', 'bar', dailyByModel(usage), {
+        scales: { x: { stacked: true }, y: { stacked: true } },
+      });
       this.chart('bots', 'bar', {
         labels: this.byBot.map((r) => `${r.bot_name} (${r.model})`),
-        datasets: [{ label: 'tokens', backgroundColor: PALETTE[0], data: this.byBot.map((r) => r.total_tokens) }],
+        datasets: [
+          { label: 'tokens', backgroundColor: PALETTE[0], data: this.byBot.map((r) => r.total_tokens) },
+        ],
       });
-      this.chart('models', 'bar', {
-        labels: this.byModel.map((r) => r.model),
-        datasets: [{ label: 'cost (USD)', backgroundColor: PALETTE[2], data: this.byModel.map((r) => r.cost_usd) }],
-      }, { scales: { y: { ticks: {} } } }); // dollars: fractional ticks
+      this.chart(
+        'models',
+        'bar',
+        {
+          labels: this.byModel.map((r) => r.model),
+          datasets: [
+            { label: 'cost (USD)', backgroundColor: PALETTE[2], data: this.byModel.map((r) => r.cost_usd) },
+          ],
+        },
+        { scales: { y: { ticks: {} } } },
+      ); // dollars: fractional ticks
       this.chart('trend', 'line', {
         labels: this.trend.map((r) => r.date),
         datasets: [
-          { label: 'positive', borderColor: PALETTE[1], backgroundColor: PALETTE[1], data: this.trend.map((r) => r.positive_count) },
-          { label: 'negative', borderColor: PALETTE[4], backgroundColor: PALETTE[4], data: this.trend.map((r) => r.negative_count) },
+          {
+            label: 'positive',
+            borderColor: PALETTE[1],
+            backgroundColor: PALETTE[1],
+            data: this.trend.map((r) => r.positive_count),
+          },
+          {
+            label: 'negative',
+            borderColor: PALETTE[4],
+            backgroundColor: PALETTE[4],
+            data: this.trend.map((r) => r.negative_count),
+          },
         ],
       });
     },
@@ -74,7 +111,10 @@ export function usagePage() {
       const canvas = this.$refs[name];
       if (!canvas) return;
       if (charts[name]) charts[name].destroy();
-      const scales = { ...options.scales, y: { min: 0, ticks: { precision: 0 }, ...(options.scales || {}).y } };
+      const scales = {
+        ...options.scales,
+        y: { min: 0, ticks: { precision: 0 }, ...(options.scales || {}).y },
+      };
       charts[name] = new window.Chart(canvas, {
         type,
         data,

@@ -45,7 +45,11 @@ export function webhooksPage() {
     },
 
     async save() {
-      const body = { url: this.form.url.trim(), events: this.form.events, description: this.form.description || null };
+      const body = {
+        url: this.form.url.trim(),
+        events: this.form.events,
+        description: this.form.description || null,
+      };
       if (this.form.secret.trim()) body.secret = this.form.secret.trim();
       const creating = this.editing === 'new';
       if (!creating) body.is_active = this.form.is_active;
@@ -54,7 +58,11 @@ export function webhooksPage() {
       );
       if (!saved) return;
       if (creating && saved.secret) {
-        this.$store.secret.show('Webhook signing secret', saved.secret, 'Shown once. Verify X-MiniRAG-Signature with it.');
+        this.$store.secret.show(
+          'Webhook signing secret',
+          saved.secret,
+          'Shown once. Verify X-MiniRAG-Signature with it.',
+        );
       } else {
         this.toast('Webhook saved');
       }
@@ -68,14 +76,17 @@ export function webhooksPage() {
 
     async remove(hook) {
       this.confirming = null;
-      if (await this.attempt(() => api.del(`/v1/webhooks/${hook.id}`).then(() => true))) this.toast('Webhook deleted');
+      if (await this.attempt(() => api.del(`/v1/webhooks/${hook.id}`).then(() => true)))
+        this.toast('Webhook deleted');
       await this.load();
     },
 
     async ping(hook) {
       const result = await this.attempt(() => api.post(`/v1/webhooks/${hook.id}/test`));
       if (!result) return;
-      const text = result.success ? `delivered (HTTP ${result.status_code})` : `failed (${result.status_code || 'no answer'})`;
+      const text = result.success
+        ? `delivered (HTTP ${result.status_code})`
+        : `failed (${result.status_code || 'no answer'})`;
       this.results = { ...this.results, [hook.id]: text };
       if (this.openLog === hook.id) await this.loadLog(hook);
     },
@@ -91,7 +102,9 @@ export function webhooksPage() {
     },
 
     async redeliver(hook, delivery) {
-      const done = await this.attempt(() => api.post(`/v1/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`));
+      const done = await this.attempt(() =>
+        api.post(`/v1/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`),
+      );
       if (done) this.toast('Redelivery queued');
       await this.loadLog(hook);
     },

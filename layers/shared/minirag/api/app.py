@@ -5,6 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from minirag.api import errors
 from minirag.api.limits import BodyLimitMiddleware
+from minirag.api.schemas import ERROR_RESPONSES
 from minirag.api.routers import (
     api_tokens,
     auth,
@@ -39,7 +40,7 @@ def create_app(services: Services) -> FastAPI:
         webhooks,
         stats,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     errors.install(app)
     origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from minirag.api.schemas import Name, StrictModel
 from minirag.domain.knowledge import (
@@ -29,13 +29,21 @@ class CredentialsIn(StrictModel):
         return Credentials(**self.model_dump())
 
 
+def _rounded(value: float | None) -> float | None:
+    """Six decimals are plenty for these knobs, and keep values inside DynamoDB's number range."""
+    return None if value is None else round(value, 6)
+
+
+Knob = Annotated[float, AfterValidator(_rounded)]
+
+
 class BotFields(StrictModel):
     description: LongText | None = None
     system_prompt: LongText | None = None
-    temperature: float | None = Field(None, ge=0, le=2)
+    temperature: Knob | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, ge=1, le=128_000)
     top_k: int | None = Field(None, ge=1, le=50)
-    score_threshold: float | None = Field(None, ge=-1, le=1)
+    score_threshold: Knob | None = Field(None, ge=-1, le=1)
     chunk_size: int | None = Field(None, ge=32, le=2048)
     chunk_overlap: int | None = Field(None, ge=0, le=512)
     credentials: CredentialsIn | None = None

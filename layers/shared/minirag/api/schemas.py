@@ -1,7 +1,7 @@
 """Request and response models of the tenancy and auth routes (names: *Create, *Update, *Public)."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -12,6 +12,17 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,100}$")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a readable message, or (422 from validation) a list of field problems."""
+
+    detail: str | list[dict[str, Any]]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+}
 
 
 class StrictModel(BaseModel):

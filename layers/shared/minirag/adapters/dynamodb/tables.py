@@ -10,7 +10,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from minirag.adapters.dynamodb import items
-from minirag.domain.errors import ConflictError, DependencyUnavailableError
+from minirag.domain.errors import ConflictError, DependencyUnavailableError, UnprocessableError
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ def storage_errors(conflict: str = "conflicts with an existing item") -> Iterato
     except PynamoDBException as exc:
         if _is_conditional_failure(exc):
             raise ConflictError(conflict) from exc
+        if exc.cause_response_code == "ValidationException":
+            raise UnprocessableError("a value is outside what the store accepts") from exc
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
     except BotoCoreError as exc:
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
