@@ -48,6 +48,7 @@ def make_settings(
         "argon2_memory_kib": 1024,
         "signup_per_ip_per_hour": 100_000,
         "login_attempts_per_ip_per_15min": 100_000,
+        "api_token_requests_per_minute": 100_000,
         "allow_private_urls": True,
         "webhook_backoff_scale": 0.0,
     }

@@ -264,3 +264,16 @@ def test_a_widget_key_reaches_only_the_widget_routes(client: TestClient) -> None
         else:
             assert response.status_code == 403, (method, path, response.status_code)
         assert "victim" not in response.text
+
+
+def test_revoked_and_expired_credentials_are_401_everywhere(client: TestClient, clock: Any) -> None:
+    tenant = signup(client)
+    ids = ids_of_tenant(client, tenant)
+    revoked = client.post("/v1/api-tokens", json={"name": "soon revoked"}, headers=tenant.headers).json()
+    client.delete(f"/v1/api-tokens/{revoked['id']}", headers=tenant.headers)
+    expiring = _owner_jwt(client, tenant)
+    clock.advance(3601)
+    for credential in (revoked["raw_token"], expiring):
+        for n, (method, path) in enumerate(sorted(ROLE_TABLE)):
+            response = call(client, method, path, ids, bearer(credential), n)
+            assert response.status_code == 401, (method, path, response.status_code)

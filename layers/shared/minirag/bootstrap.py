@@ -141,6 +141,7 @@ def build_services(
         attempts_per_ip_per_15min=settings.login_attempts_per_ip_per_15min,
         failures_before_lockout=settings.login_failures_before_lockout,
         lockout_seconds=settings.lockout_seconds,
+        token_requests_per_minute=settings.api_token_requests_per_minute,
     )
     queue = SqsQueue(aws_client(settings, "sqs"), settings.ingest_queue_url or "")
     blobs = S3BlobStore(aws_client(settings, "s3"), settings.uploads_bucket or "")

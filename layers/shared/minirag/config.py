@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     login_attempts_per_ip_per_15min: int = 60
     login_failures_before_lockout: int = 10
     lockout_seconds: int = 900
+    api_token_requests_per_minute: int = 1200  # 0 turns the per-token limit off
 
     # HTTP
     max_body_bytes: int = 1_048_576

@@ -28,6 +28,7 @@ class LoginLimits:
     attempts_per_ip_per_15min: int
     failures_before_lockout: int
     lockout_seconds: int
+    token_requests_per_minute: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,14 @@ class AuthService:
         now = self._clock.now()
         if grant.expires_at is not None and grant.expires_at <= now:
             raise AuthenticationError("token expired")
+        if self._limits.token_requests_per_minute:
+            enforce_limit(
+                self._limiter,
+                key=f"token#{grant.token_id}",
+                limit=self._limits.token_requests_per_minute,
+                window_seconds=60,
+                now=now,
+            )
         if grant.last_used_at is None or now - grant.last_used_at >= _TOUCH_EVERY:
             self._tokens.touch(token_hash=token_hash, at=now)
         return Principal(

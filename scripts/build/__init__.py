@@ -1,0 +1,1 @@
+"""Deployable artifacts without Docker: per-function lock subsets, manylinux wheels, pruning, bytecode."""
