@@ -209,6 +209,7 @@ def build_services(
             {"chat_id": c.id, "message_id": m.id, "bot_profile_id": c.bot_profile_id},
         ),
         count_feedback=stats_repo.add_feedback,
+        rewrite_followups=settings.rewrite_followups,
     )
     return Services(
         settings=settings,

@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Chat
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
+    rewrite_followups: bool = True
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
     export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)

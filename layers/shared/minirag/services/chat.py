@@ -65,6 +65,7 @@ class ChatService:
         model_timeout_s: float = 60.0,
         on_message: Callable[[Chat, Message], object] | None = None,
         count_feedback: Callable[..., object] | None = None,
+        rewrite_followups: bool = True,
     ) -> None:
         self._bots = bots
         self._chats = chats
@@ -76,6 +77,7 @@ class ChatService:
         self._on_message = on_message
         self._cursors = cursors
         self._count_feedback = count_feedback
+        self._rewrite_followups = rewrite_followups
         self._model_timeout_s = model_timeout_s
 
     def prepare(
@@ -97,7 +99,8 @@ class ChatService:
             id=new_id(), chat_id=chat.id, role="user", content=text, created_at=self._clock.now()
         )
         self._chats.add_message(tenant_id=principal.tenant_id, message=question, bot_id=bot.id)
-        hits = self._retriever.search(bot, standalone_query(text, history), source_ids=source_ids)
+        query = standalone_query(text, history) if self._rewrite_followups else text
+        hits = self._retriever.search(bot, query, source_ids=source_ids)
         citations, blocks = _citations(hits)
         creds = self._credentials(bot)
         messages = build_messages(
