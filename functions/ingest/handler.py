@@ -17,7 +17,7 @@ def make_handler(services: Services) -> Any:
 
     def record_handler(record: SQSRecord) -> None:
         attempt = int(record.attributes.approximate_receive_count or 1)
-        services.ingestion.handle(json.loads(record.body), attempt=attempt)
+        services.work.handle(json.loads(record.body), attempt=attempt)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return process_partial_response(  # type: ignore[return-value]

@@ -53,6 +53,8 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/bot-profiles/{bot_id}/widget-keys/{key_id}"): "admin",
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): "member",
     ("POST", "/v1/chat"): "member",
+    ("POST", "/v1/bot-profiles/{bot_id}/evaluations"): "admin",
+    ("GET", "/v1/bot-profiles/{bot_id}/evaluations"): "member",
     ("GET", "/v1/chat/export"): "member",
     ("GET", "/v1/chat/{chat_id}/export"): "member",
     ("GET", "/v1/stats/overview"): "member",
@@ -103,6 +105,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/v1/sources/{source_id}"): {"name": "changed"},
     ("POST", "/v1/chat"): {"bot_profile_id": "{bot_id}", "message": "hello"},
+    ("POST", "/v1/bot-profiles/{bot_id}/evaluations"): {"cases": [{"question": "q", "expected_answer": "a"}]},
     ("POST", "/v1/webhooks"): {"url": "http://127.0.0.1:9/h", "events": ["chat.message"]},
     ("PATCH", "/v1/webhooks/{webhook_id}"): {"description": "changed"},
     ("POST", "/v1/bot-profiles/{bot_id}/widget-keys"): {

@@ -10,6 +10,7 @@ from qdrant_client import QdrantClient
 
 from minirag.adapters.dynamodb.bots import DynamoBotRepository
 from minirag.adapters.dynamodb.chats import DynamoChatRepository
+from minirag.adapters.dynamodb.evaluations import DynamoEvaluationRepository
 from minirag.adapters.dynamodb.ratelimit import DynamoRateLimiter
 from minirag.adapters.dynamodb.sessions import DynamoSessionRepository
 from minirag.adapters.dynamodb.sources import DynamoSourceRepository
@@ -41,6 +42,7 @@ from minirag.services.bots import BotDefaults, BotService
 from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
+from minirag.services.evaluation import EvaluationService
 from minirag.services.events import EventPublisher
 from minirag.services.export import ExportService
 from minirag.services.health import HealthService
@@ -54,6 +56,7 @@ from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
 from minirag.services.webhooks import WebhookService
 from minirag.services.widget_keys import WidgetKeyService
+from minirag.services.work import WorkRouter
 
 
 @dataclass
@@ -81,6 +84,8 @@ class Services:
     refresh: RefreshService
     stats: StatsService
     export: ExportService
+    evaluation: EvaluationService
+    work: WorkRouter
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -211,6 +216,24 @@ def build_services(
         count_feedback=stats_repo.add_feedback,
         rewrite_followups=settings.rewrite_followups,
     )
+    ingestion = IngestionService(
+        sources=source_repo,
+        bots=bot_repo,
+        vectors=vectors,
+        queue=queue,
+        content=content,
+        embedder_for=pick_embedder,
+        clock=clock,
+        settings=ingest_settings,
+        point_id=point_id,
+        notify=events.publish,
+        count_embedding_tokens=lambda tenant_id, n: stats_repo.add_totals(
+            tenant_id=tenant_id, embedding_tokens=n
+        ),
+    )
+    evaluation = EvaluationService(
+        runs=DynamoEvaluationRepository(tables), bots=bot_repo, retriever=retriever, queue=queue, clock=clock
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -254,21 +277,7 @@ def build_services(
             clock=clock,
             limits=UploadLimits(settings.max_upload_bytes, settings.max_presigned_upload_bytes),
         ),
-        ingestion=IngestionService(
-            sources=source_repo,
-            bots=bot_repo,
-            vectors=vectors,
-            queue=queue,
-            content=content,
-            embedder_for=pick_embedder,
-            clock=clock,
-            settings=ingest_settings,
-            point_id=point_id,
-            notify=events.publish,
-            count_embedding_tokens=lambda tenant_id, n: stats_repo.add_totals(
-                tenant_id=tenant_id, embedding_tokens=n
-            ),
-        ),
+        ingestion=ingestion,
         vectors=vectors,
         embedders=embedders,
         retriever=retriever,
@@ -287,6 +296,8 @@ def build_services(
         events=events,
         webhook_queue=webhook_queue,
         refresh=RefreshService(sources=source_repo, queue=queue, clock=clock),
+        evaluation=evaluation,
+        work=WorkRouter(ingestion=ingestion, evaluation=evaluation),
         export=ExportService(
             chats=chat_repo,
             chat=chat,

@@ -5,12 +5,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from minirag.api import errors
 from minirag.api.limits import BodyLimitMiddleware
-from minirag.api.schemas import ERROR_RESPONSES
 from minirag.api.routers import (
     api_tokens,
     auth,
     bot_profiles,
     chat,
+    evaluations,
     health,
     openai_compat,
     sources,
@@ -20,6 +20,7 @@ from minirag.api.routers import (
     webhooks,
     widget_keys,
 )
+from minirag.api.schemas import ERROR_RESPONSES
 from minirag.bootstrap import Services
 
 
@@ -34,6 +35,7 @@ def create_app(services: Services) -> FastAPI:
         users,
         bot_profiles,
         widget_keys,
+        evaluations,
         sources,
         chat,
         openai_compat,

@@ -246,3 +246,18 @@ class DeliveryItem(Item):
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, WebhookItem, DeliveryItem)
+
+
+class EvalRunItem(Item):
+    run_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    cases = JSONAttribute()
+    metrics = JSONAttribute(null=True)
+    results = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, EvalRunItem)

@@ -99,3 +99,7 @@ def delivery_sk(webhook_id: str, delivery_id: str) -> str:
 
 
 USAGE_TOTALS = "TOTALS"
+
+
+def eval_sk(bot_id: str, run_id: str) -> str:
+    return f"EVAL#{bot_id}#{run_id}"

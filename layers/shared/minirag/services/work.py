@@ -1,0 +1,18 @@
+"""The ingest queue carries every piece of background work; this routes each command to its service."""
+
+from typing import Any
+
+from minirag.services.evaluation import EvaluationService
+from minirag.services.ingestion import IngestionService
+
+
+class WorkRouter:
+    def __init__(self, *, ingestion: IngestionService, evaluation: EvaluationService) -> None:
+        self._ingestion = ingestion
+        self._evaluation = evaluation
+
+    def handle(self, message: dict[str, Any], *, attempt: int = 1) -> None:
+        if message.get("type") == "evaluate":
+            self._evaluation.run(message["tenant_id"], message["bot_id"], message["run_id"])
+        else:
+            self._ingestion.handle(message, attempt=attempt)
