@@ -8,6 +8,7 @@ the run wrote nothing into the artifact (Lambda's code folders are read-only: by
 
 import argparse
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -54,6 +55,7 @@ def local_aws() -> Iterator[dict[str, str]]:
 
     from scripts.localcloud.provision import provision_stack
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)

@@ -31,8 +31,10 @@ DOCS_IMG = Path(__file__).parents[2] / "docs" / "img"
 WAIT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Per module, not per session: while Playwright's sync API is active, its event loop counts as running
+    in this thread, which breaks tests (Mangum's handler) that run an event loop after the browser tests."""
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:

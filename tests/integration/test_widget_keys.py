@@ -1,7 +1,12 @@
 """Widget keys: public, bound to one bot and its origins; everything else they try is refused."""
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
+from minirag.api.app import create_app
+from minirag.bootstrap import build_services
+from tests.conftest import make_settings
 from tests.support.api import TenantCtx, add_user, bearer, signup
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
 from tests.support.worker import IngestWorker
@@ -127,3 +132,35 @@ def test_per_key_limits(client: TestClient) -> None:
     assert client.post("/v1/chat", json=ask, headers=widget(per_day)).status_code == 200
     limited = client.post("/v1/chat", json=ask, headers=widget(per_day))
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+
+
+def test_cors_answers_only_the_keys_origins(
+    aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = make_settings(aws_endpoint, aws_env, tmp_path, cors_origins="https://dashboard.example")
+    with TestClient(create_app(build_services(settings))) as client:
+        tenant = signup(client)
+        bot_id = make_bot(client, tenant)
+        key = make_key(client, tenant, bot_id)["key"]
+        preflight = client.options(
+            "/v1/chat",
+            headers={
+                "Origin": SITE,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == SITE
+        ask = {"bot_profile_id": bot_id, "message": "hi"}
+        allowed = client.post("/v1/chat", json=ask, headers=widget(key))
+        assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == SITE
+        foreign = client.post("/v1/chat", json=ask, headers=widget(key, "https://evil.example"))
+        assert foreign.status_code == 403 and "access-control-allow-origin" not in foreign.headers
+        tenant_route = client.get("/v1/bot-profiles", headers={**tenant.headers, "Origin": SITE})
+        assert "access-control-allow-origin" not in tenant_route.headers, (
+            "other routes follow the dashboard list"
+        )
+        dashboard = client.get(
+            "/v1/bot-profiles", headers={**tenant.headers, "Origin": "https://dashboard.example"}
+        )
+        assert dashboard.headers["access-control-allow-origin"] == "https://dashboard.example"

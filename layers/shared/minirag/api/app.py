@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from minirag.api import errors
+from minirag.api.cors import WidgetCorsMiddleware
 from minirag.api.limits import BodyLimitMiddleware
 from minirag.api.routers import (
     api_tokens,
@@ -52,5 +53,6 @@ def create_app(services: Services) -> FastAPI:
         allow_headers=["*"],
         expose_headers=["X-Next-Cursor", "Retry-After"],
     )
+    app.add_middleware(WidgetCorsMiddleware, dashboard_origins=origins)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
     return app

@@ -29,7 +29,10 @@ def get_any_principal(
     if credentials is None or not credentials.credentials:
         raise AuthenticationError("missing bearer token")
     if credentials.credentials.startswith(WIDGET_KEY_PREFIX):
-        return services.widget_keys.authenticate(credentials.credentials, request.headers.get("origin"))
+        origin = request.headers.get("origin")
+        principal = services.widget_keys.authenticate(credentials.credentials, origin)
+        request.state.widget_origin = origin  # WidgetCorsMiddleware answers this origin, and only this one
+        return principal
     return services.auth.authenticate(credentials.credentials)
 
 
