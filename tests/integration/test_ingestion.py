@@ -330,3 +330,30 @@ def test_unknown_command_is_a_record_failure_not_a_crash(services: Services) -> 
     handler = make_handler(services)
     result = handler(_sqs_event({"v": 1, "type": "launch_rockets"}, 1), None)
     assert len(result["batchItemFailures"]) == 1
+
+
+def test_presigned_upload_lands_in_s3_and_its_event_starts_ingestion(
+    client: TestClient, worker: IngestWorker
+) -> None:
+    import httpx
+
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant)
+    data = b"# Travel policy\n\nTrains are booked in second class. Flights need a manager's approval."
+    made = client.post(
+        "/v1/sources/upload-url",
+        headers=tenant.headers,
+        json={
+            "bot_profile_id": bot_id,
+            "filename": "travel.md",
+            "content_type": "text/markdown",
+            "size": len(data),
+        },
+    ).json()
+    assert made["source"]["status"] == "pending"
+    put = httpx.put(made["upload_url"], content=data, headers=made["headers"])
+    assert put.status_code == 200, put.text
+    worker.drain()
+    done = source(client, tenant, made["source"]["id"])
+    assert done["status"] == "ready", done["error_message"]
+    assert done["chunk_count"] >= 1

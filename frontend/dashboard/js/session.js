@@ -38,7 +38,7 @@ export function sessionStore() {
         try {
           await this.begin(saved);
         } catch {
-          this.clear();
+          this.clear(this.notice); // keeps "your session has ended" when the saved token expired
         }
       }
       this.ready = true;

@@ -27,7 +27,7 @@ from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd, price_per_
 from minirag.adapters.parsers import parse_document
 from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
 from minirag.adapters.s3 import S3BlobStore
-from minirag.adapters.secrets import load_keys
+from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue
 from minirag.config import Settings
@@ -113,7 +113,7 @@ def aws_client(settings: Settings, service: str) -> Any:
 def vector_store(settings: Settings) -> QdrantVectorStore:
     if settings.qdrant_url:
         return QdrantVectorStore(
-            QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=10)
+            QdrantClient(url=settings.qdrant_url, api_key=qdrant_api_key(settings), timeout=10)
         )
     return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
 

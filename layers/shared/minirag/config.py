@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     default_embedding_model: str = "offline/all-minilm-l6-v2"
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
+    qdrant_api_key_secret_arn: str | None = None  # in AWS: the key read from Secrets Manager
     default_chunk_tokens: int = 200
     default_chunk_overlap: int = 32
     embed_batch_size: int = 32

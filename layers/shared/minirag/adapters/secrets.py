@@ -66,3 +66,18 @@ def _local_file(path: Path) -> KeyMaterial:
         path.chmod(0o600)
     value = json.loads(path.read_text())
     return KeyMaterial(value["jwt_secret"], _split(value["fernet_keys"]))
+
+
+def qdrant_api_key(settings: Settings) -> str | None:
+    """The Qdrant API key: given directly, or read from Secrets Manager (a plain string or {"api_key": ...})."""
+    if settings.qdrant_api_key or not settings.qdrant_api_key_secret_arn:
+        return settings.qdrant_api_key
+    client = boto3.client(
+        "secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+    )
+    raw = client.get_secret_value(SecretId=settings.qdrant_api_key_secret_arn)["SecretString"]
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return str(raw)
+    return str(value["api_key"]) if isinstance(value, dict) else str(value)
