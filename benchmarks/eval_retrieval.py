@@ -1,0 +1,291 @@
+"""Retrieval quality through the real API: upload + ingest a labelled corpus, ask its questions over
+POST /v1/chat, score the returned sources (recall@1/5/10, MRR@10, nDCG@10) and, where the data set has
+answers, the answer text (EM, F1, answer recall).
+
+Run: make eval    (or PYTHONPATH=layers/shared:. .venv/bin/python benchmarks/eval_retrieval.py
+     [--phantom-python .data/phantom-venv/bin/python] [--no-write])
+Corpora: benchmarks/data/handbook.json (shipped) and a PhantomWiki universe (seeded, generated once into
+--cache). The data is ingested once; every configuration then gets freshly wired services (Settings are
+read at wiring) over the same table and Qdrant folder, sharing only the loaded embedding model.
+"""
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from benchmarks.eval_data import Case, Corpus, handbook, phantom_wiki
+from benchmarks.eval_metrics import answer_scores, averaged, ranking_scores, unique_in_order
+from benchmarks.results import command_line, load, machine, write_section
+from benchmarks.stack import Stack, local_stack, signup
+from minirag.api.app import create_app
+from minirag.bootstrap import build_services
+
+RANKING = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
+ANSWERS = ("EM", "F1", "AnsRecall")
+
+
+@dataclass(frozen=True)
+class Config:
+    label: str
+    mode: str
+    fusion: str = "rrf"
+
+    @property
+    def hybrid(self) -> bool:
+        return self.mode == "hybrid"
+
+
+CONFIGS = (
+    Config("sparse (BM25-style)", "sparse"),
+    Config("dense (MiniLM-L6)", "dense"),
+    Config("hybrid, RRF", "hybrid", "rrf"),
+    Config("hybrid, weighted (DBSF)", "hybrid", "weighted"),
+)
+
+
+@dataclass
+class Knowledge:
+    bot_id: str
+    doc_of_source: dict[str, str]
+
+
+def ingest(stack: Stack, headers: dict[str, str], corpus: Corpus) -> Knowledge:
+    """One upload per document through the API, then the real ingest handler drains the queue."""
+    client = stack.client
+    bot = client.post("/v1/bot-profiles", json={"name": corpus.name, "top_k": 10}, headers=headers)
+    bot_id = bot.json()["id"]
+    doc_of_source = {}
+    for doc in corpus.docs:
+        response = client.post(
+            "/v1/sources/upload",
+            data={"bot_profile_id": bot_id, "name": doc.title},
+            files={"file": (f"{doc.key}.md", doc.text.encode(), "text/markdown")},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        doc_of_source[response.json()["id"]] = doc.key
+    stack.worker.drain(max_rounds=100_000)
+    statuses = [s["status"] for s in list_sources(client, headers, bot_id)]
+    assert len(statuses) == len(corpus.docs) and set(statuses) == {"ready"}, statuses
+    return Knowledge(bot_id, doc_of_source)
+
+
+def list_sources(client: TestClient, headers: dict[str, str], bot_id: str) -> list[dict[str, Any]]:
+    found, cursor = [], None
+    while True:
+        params = {"bot_profile_id": bot_id, "limit": 200} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/v1/sources", params=params, headers=headers)
+        found += response.json()
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            return found
+
+
+@contextmanager
+def wired(stack: Stack, config: Config, rewrite: bool) -> Iterator[TestClient]:
+    settings = stack.services.settings.model_copy(
+        update={
+            "retrieval_mode": config.mode,
+            "retrieval_fusion": config.fusion,
+            "rewrite_followups": rewrite,
+        }
+    )
+    services = build_services(settings, embedder_for=stack.services.embedders.for_bot)
+    with TestClient(create_app(services)) as client:
+        yield client
+
+
+def ask(client: TestClient, headers: dict[str, str], know: Knowledge, case: Case) -> dict[str, Any]:
+    chat_id = None
+    if case.first:
+        opening = {"bot_profile_id": know.bot_id, "message": case.first}
+        chat_id = client.post("/v1/chat", json=opening, headers=headers).json()["chat_id"]
+    body = {"bot_profile_id": know.bot_id, "message": case.question, "chat_id": chat_id}
+    started = time.perf_counter()
+    response = client.post("/v1/chat", json=body, headers=headers)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    ranked = unique_in_order(know.doc_of_source[s["source_id"]] for s in answer["sources"])
+    scores = ranking_scores(ranked, set(case.gold))
+    if case.answers:
+        scores |= answer_scores(answer["message"]["content"], case.answers)
+    return {"case": case, "ranked": ranked, "scores": scores, "seconds": elapsed}
+
+
+def run(stack: Stack, headers: dict[str, str], knowledge: dict[str, Knowledge], cases: list[Case]) -> dict:
+    """(config label, rewrite) -> per-case results. Single-turn questions are asked once per retriever
+    (the rewrite needs history, so it cannot change them); conversations with the rewrite on and off."""
+    results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+    for config in CONFIGS:
+        for rewrite in (True, False):
+            chosen = [c for c in cases if rewrite or c.first]
+            with wired(stack, config, rewrite) as client:
+                results[config.label, rewrite] = [
+                    ask(client, headers, knowledge[c.corpus], c) for c in chosen
+                ]
+            print(
+                f"  {config.label}, rewrite {'on' if rewrite else 'off'}: {len(chosen)} questions", flush=True
+            )
+    return results
+
+
+def table(title: str, rows: list[tuple[str, list[dict[str, Any]]]], keys: tuple[str, ...]) -> str:
+    n = len(rows[0][1]) if rows else 0
+    lines = [f"**{title}** (n={n})", "", "| configuration | " + " | ".join(keys) + " |"]
+    lines.append("|---" * (len(keys) + 1) + "|")
+    best = {k: max(averaged([r["scores"] for r in rs])[k] for _, rs in rows) for k in keys}
+    for label, rs in rows:
+        means = averaged([r["scores"] for r in rs])
+        cells = [f"**{means[k]:.3f}**" if means[k] == best[k] else f"{means[k]:.3f}" for k in keys]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def select(results: dict, rewrite: bool, corpus: str, kinds: set[str] | None) -> list[tuple[str, list]]:
+    return [
+        (
+            c.label,
+            [
+                r
+                for r in results[c.label, rewrite]
+                if r["case"].corpus == corpus and (kinds is None or r["case"].kind in kinds)
+            ],
+        )
+        for c in CONFIGS
+    ]
+
+
+def verdict(rows: list[tuple[str, list[dict[str, Any]]]]) -> str:
+    ndcg = {label: averaged([r["scores"] for r in rs])["nDCG@10"] for label, rs in rows}
+    hybrids = {c.label: ndcg[c.label] for c in CONFIGS if c.hybrid}
+    singles = {c.label: ndcg[c.label] for c in CONFIGS if not c.hybrid}
+    best_single, best_hybrid = max(singles, key=singles.get), max(hybrids, key=hybrids.get)  # type: ignore[arg-type]
+    beats = "yes" if hybrids[best_hybrid] > singles[best_single] else "no"
+    return (
+        f"hybrid beats the best single retriever on nDCG@10: **{beats}** ({best_hybrid} "
+        f"{hybrids[best_hybrid]:.3f} vs {best_single} {singles[best_single]:.3f})"
+    )
+
+
+def report(results: dict, corpora: list[Corpus], timings: dict[str, float]) -> str:
+    parts = []
+    for corpus in corpora:
+        single = {c.kind for c in corpus.cases if not c.first}
+        rows = select(results, True, corpus.name, single)
+        parts += [table(f"{corpus.name}: single-turn questions", rows, RANKING), "", verdict(rows), ""]
+        for kind in sorted(single) if corpus.name == "handbook" else []:
+            parts += [
+                table(
+                    f"{corpus.name}: {kind} questions only",
+                    select(results, True, corpus.name, {kind}),
+                    RANKING,
+                ),
+                "",
+            ]
+        if any(c.answers for c in corpus.cases):
+            parts += [table(f"{corpus.name}: answers of the offline extractive model", rows, ANSWERS), ""]
+        for kind in sorted({c.kind for c in corpus.cases if c.first}):
+            rows = [
+                (f"{label}, rewrite {'on' if rewrite else 'off'}", rs)
+                for rewrite in (True, False)
+                for label, rs in select(results, rewrite, corpus.name, {kind})
+            ]
+            parts += [table(f"{corpus.name}: second turn of `{kind}` conversations", rows, RANKING), ""]
+    parts.append(
+        f"Ingest {timings['ingest']:.0f} s, questions {timings['questions']:.0f} s "
+        f"(median chat {timings['median_chat_ms']:.0f} ms), load average at the end {load()}."
+    )
+    return "\n".join(parts)
+
+
+def corpora_from(args: argparse.Namespace) -> list[Corpus]:
+    found = [handbook()]
+    python = Path(args.phantom_python)
+    if python.is_file():
+        found.append(
+            phantom_wiki(
+                str(python),
+                Path(args.cache),
+                seed=args.seed,
+                trees=args.trees,
+                tree_size=args.tree_size,
+                per_type=args.per_type,
+            )
+        )
+    else:
+        print(f"PhantomWiki skipped: {python} not found (make eval installs it)")
+    return found
+
+
+def describe(corpora: list[Corpus]) -> str:
+    lines = ["| corpus | documents | questions | source |", "|---|---|---|---|"]
+    for c in corpora:
+        kinds = ", ".join(
+            f"{k} {sum(1 for x in c.cases if x.kind == k)}" for k in sorted({x.kind for x in c.cases})
+        )
+        lines.append(f"| {c.name} | {len(c.docs)} | {len(c.cases)} ({kinds}) | `{c.command}` |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phantom-python", default=".data/phantom-venv/bin/python")
+    parser.add_argument("--cache", default=".data/eval")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trees", type=int, default=4)
+    parser.add_argument("--tree-size", type=int, default=50)
+    parser.add_argument("--per-type", type=int, default=10)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    corpora = corpora_from(args)
+    header = f"Machine: {machine()}.\n\nCommand: `{command_line()}`\n\n{describe(corpora)}"
+    print(header, flush=True)
+    with local_stack(api_token_requests_per_minute=0) as stack:
+        headers = signup(stack.client, "eval")
+        started = time.perf_counter()
+        knowledge = {c.name: ingest(stack, headers, c) for c in corpora}
+        ingested = time.perf_counter()
+        results = run(stack, headers, knowledge, [case for c in corpora for case in c.cases])
+        finished = time.perf_counter()
+    seconds = [r["seconds"] for rs in results.values() for r in rs]
+    timings = {
+        "ingest": ingested - started,
+        "questions": finished - ingested,
+        "median_chat_ms": statistics.median(seconds) * 1000,
+    }
+    body = report(results, corpora, timings)
+    print("\n" + body)
+    dump = Path(args.cache) / "last-run.json"
+    dump.parent.mkdir(parents=True, exist_ok=True)
+    dump.write_text(
+        json.dumps(
+            {
+                f"{label} | rewrite {rw}": [
+                    {
+                        "q": r["case"].question,
+                        "gold": sorted(r["case"].gold),
+                        "ranked": r["ranked"],
+                        "scores": r["scores"],
+                    }
+                    for r in rs
+                ]
+                for (label, rw), rs in results.items()
+            },
+            indent=1,
+        )
+    )
+    if not args.no_write:
+        write_section("eval-retrieval", f"## Retrieval quality (`make eval`)\n\n{header}\n\n{body}")
+
+
+if __name__ == "__main__":
+    main()
