@@ -182,7 +182,10 @@ def scenario_chat() -> dict[str, Any]:
     answer = client.post("/v1/chat", json=question, headers=auth)
     statuses["first_chat_seconds"] = round(time.perf_counter() - started, 2)
     statuses["chat"] = answer.status_code
-    statuses["chat_cites"] = "27 days" in answer.json()["message"]["content"]
+    reply = answer.json()
+    statuses["chat_cites"] = "27 days" in reply.get("message", {}).get("content", "")
+    if answer.status_code != 200:
+        statuses["chat_error"] = reply
     with client.stream("POST", "/v1/chat", json={**question, "stream": True}, headers=auth) as response:
         raw = "".join(response.iter_text())
     names = [line[len("event: ") :] for line in raw.splitlines() if line.startswith("event: ")]
