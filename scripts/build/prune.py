@@ -21,7 +21,7 @@ DIST_INFO_FILES = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.jso
 # Paths relative to the tree's root.
 PATHS = (
     "bin",  # console scripts
-    "litellm/proxy/_experimental",  # the LiteLLM proxy's admin UI (a Next.js build), ~20 MB
+    "litellm/proxy/_experimental/out",  # the LiteLLM proxy's admin UI (a static Next.js build), ~20 MB
     "litellm/proxy/swagger",  # the proxy server's Swagger UI assets
     "onnxruntime/transformers",  # model conversion and optimisation tools, not inference
     "onnxruntime/tools",

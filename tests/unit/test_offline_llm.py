@@ -235,3 +235,13 @@ def test_stemming_folds_plurals_ing_and_ed():
     assert {stem(w) for w in ("policies", "policy")} == {"policy"}
     assert {stem(w) for w in ("stores", "stored", "storing", "store")} == {"stor"}
     assert stem("status") == "status" and stem("class") == "class"
+
+
+def test_markdown_headings_are_not_quoted() -> None:
+    from minirag.adapters.offline_llm import answer
+
+    system = "Rules.\n\n<context>\n[1] Handbook\n# Employee handbook\n## Expenses\nSubmit receipts within 30 days.\n</context>"
+    text = answer(
+        [{"role": "system", "content": system}, {"role": "user", "content": "When must I submit receipts?"}]
+    )
+    assert text == "Submit receipts within 30 days. [1]"

@@ -181,10 +181,15 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in set(terms(text)) - _QUESTION_WORDS)
 
 
+def _without_headings(text: str) -> str:
+    """Markdown heading lines name a section; they are not sentences an answer should quote."""
+    return "\n".join("" if line.lstrip().startswith("#") else line for line in text.splitlines())
+
+
 def _sentences(blocks: list[ContextBlock]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for rank, block in enumerate(blocks):
-        for part in _SENTENCE_BREAK.split(block.text):
+        for part in _SENTENCE_BREAK.split(_without_headings(block.text)):
             text = part.strip()
             stems = _stems(text)
             if stems:
