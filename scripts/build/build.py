@@ -10,6 +10,7 @@ with --into $ARTIFACTS_DIR; the image Dockerfiles install the same requirement f
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -74,38 +75,59 @@ def _price_table(site: Path) -> None:
 
 
 def _empty(folder: Path) -> None:
+    """Moves the previous build aside and deletes it in the background: rebuilds do not wait for it."""
     folder.mkdir(parents=True, exist_ok=True)
-    for child in folder.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+    children = list(folder.iterdir())
+    if not children:
+        return
+    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=BUILD if folder.is_relative_to(BUILD) else folder.parent))
+    for child in children:
+        child.rename(trash / child.name)
+    subprocess.Popen(["rm", "-rf", str(trash)], start_new_session=True)  # noqa: S603, S607
 
 
 def build(artifact: Artifact, into: Path) -> dict[str, object]:
     started = time.perf_counter()
     requirements = REQUIREMENTS_DIR / f"{artifact.name}.txt"
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 1)
+        mark = now
+
     write_requirements([artifact.name])
+    phase("requirements")
     _empty(into)
     site = into / artifact.site
     site.mkdir(parents=True, exist_ok=True)
+    phase("clean")
+
     wheels.download(requirements, WHEELHOUSE)
+    phase("download")
     if any(line and not line.startswith("#") for line in requirements.read_text().splitlines()):
         wheels.install(requirements, WHEELHOUSE, site)
+    phase("install")
     pruned = prune(site)
+    phase("prune")
     for item in artifact.code:
         _copy(item, site)
     if artifact.kind == "layer":
         wheels.download(_litellm_only(), WHEELHOUSE)
         _price_table(site)
     compiled = compile_tree(site, runtime_root=artifact.runtime_root)
+    phase("bytecode")
+    if not compiled:
+        raise RuntimeError(f"{artifact.name}: some modules do not compile (see the errors above)")
     report = {
         "artifact": artifact.name,
         "kind": artifact.kind,
         "into": str(into),
         "pruned_files": pruned.files,
         "pruned_bytes": pruned.bytes,
-        "bytecode_ok": compiled,
+        "phases": phases,
         "seconds": round(time.perf_counter() - started, 1),
     }
     REPORTS.mkdir(parents=True, exist_ok=True)

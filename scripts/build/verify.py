@@ -104,6 +104,8 @@ def _queue_source_for_ingest(stack_env: dict[str, str], data_dir: Path) -> Calla
     returns a function that reads the source's status back."""
     from fastapi.testclient import TestClient
 
+    if str(ROOT / "layers/shared") not in sys.path:
+        sys.path.insert(0, str(ROOT / "layers/shared"))
     from minirag.api.app import create_app
     from minirag.bootstrap import build_services
     from minirag.config import Settings
@@ -162,7 +164,10 @@ def check(artifact: Artifact, outcome: dict[str, Any], extra: dict[str, Any]) ->
         problems += [f"{k}: {statuses.get(k)!r}" for k, v in wanted.items() if statuses.get(k) != v]
         if not {"sources", "delta", "done"} <= set(statuses.get("stream_events", [])):
             problems.append(f"stream events {statuses.get('stream_events')}")
-    elif artifact.smoke == "ingest":
+    if artifact.smoke in ("chat", "ingest"):
+        if outcome.get("provider_chat") != "Smoke reply." or not outcome.get("provider_embedding_dim"):
+            problems.append("LiteLLM's OpenAI provider path failed")
+    if artifact.smoke == "ingest":
         if not outcome["results"] or any(r.get("batchItemFailures") for r in outcome["results"]):
             problems.append(f"ingest results {outcome['results']}")
         if extra.get("source_status") != "ready":
@@ -172,9 +177,25 @@ def check(artifact: Artifact, outcome: dict[str, Any], extra: dict[str, Any]) ->
     return problems
 
 
+@contextmanager
+def fake_openai() -> Iterator[str]:
+    """The test suite's real-HTTP fake of the OpenAI protocol, for LiteLLM's provider path."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.support.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(reply="Smoke reply.") as fake:
+        yield fake.base_url
+
+
 def verify(names: list[str], folders: dict[str, Path]) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with local_aws() as stack_env, tempfile.TemporaryDirectory(prefix="minirag-verify-") as tmp:
+    with (
+        local_aws() as stack_env,
+        fake_openai() as openai_base,
+        tempfile.TemporaryDirectory(prefix="minirag-verify-") as tmp,
+    ):
+        stack_env = stack_env | {"SMOKE_OPENAI_BASE": openai_base}
         for name in names:
             artifact = ARTIFACTS[name]
             roots = code_roots(artifact, folders)

@@ -5,6 +5,7 @@ because `sam build --parallel` runs several artifact builds at once; installs th
 """
 
 import fcntl
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,8 +40,26 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _pins(requirements: Path) -> list[tuple[str, str]]:
+    pins = []
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.lstrip().startswith(("#", "--")):
+            name, version = line.split(" ")[0].split("==")
+            pins.append((re.sub(r"[-_.]+", "_", name).lower(), version))
+    return pins
+
+
+def missing(requirements: Path, wheelhouse: Path) -> list[str]:
+    """Pins without a wheel in the wheelhouse (hashes are checked again when installing)."""
+    have = {tuple(p.name.split("-")[:2]) for p in wheelhouse.glob("*.whl")}
+    have = {(re.sub(r"[-_.]+", "_", n).lower(), v) for n, v in have}
+    return [f"{n}=={v}" for n, v in _pins(requirements) if (n, v) not in have]
+
+
 def download(requirements: Path, wheelhouse: Path) -> None:
     with _locked(wheelhouse):
+        if not missing(requirements, wheelhouse):
+            return
         _pip(
             "download",
             "--quiet",

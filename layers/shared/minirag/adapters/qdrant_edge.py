@@ -1,0 +1,206 @@
+"""Qdrant Edge vector store: Qdrant's engine in-process, one shard folder per embedding model.
+
+The embedded default. qdrant-client's local mode scores every point in Python; an edge shard uses payload
+indexes and native scoring. Same collections, payloads, filters and fusion as QdrantVectorStore.
+
+Durability: `update` appends to the shard's write-ahead log before it returns, which survives a crash of
+the process. `flush` is an fsync that holds the GIL (0.1 s or so on these machines, stalling every API
+thread), so it runs at most once per `flush_interval_s` after a write, and when the process exits.
+Threads: the engine serves concurrent queries and updates itself and releases the GIL while it queries;
+a lock per shard only orders our update-then-flush pairs and the close at exit.
+"""
+
+import atexit
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from minirag.adapters.qdrant import PREFIX, collection_name
+from minirag.domain.errors import DependencyUnavailableError
+from minirag.domain.vectors import SparseVector, VectorHit, VectorPoint, VectorQuery
+
+_INDEXED = ("tenant_id", "bot_id", "source_id", "live")
+_RRF_K = 2  # Qdrant's default constant: fused scores match a Qdrant server and qdrant-client
+
+
+@dataclass
+class _Shard:
+    edge: qe.EdgeShard
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    flushed_at: float = field(default_factory=time.monotonic)
+
+
+_shards: dict[Path, _Shard] = {}
+_shards_lock = threading.Lock()
+
+
+def _open(folder: Path, dimension: int | None) -> _Shard | None:
+    """The engine locks a shard's WAL, so a second load in one process fails: every store shares this one.
+
+    A missing shard is created when a dimension is given (the first upsert), else it stays missing.
+    """
+    if (shard := _shards.get(folder)) is not None:
+        return shard
+    with _shards_lock, _unavailable():
+        if (shard := _shards.get(folder)) is not None:
+            return shard
+        if folder.is_dir():
+            edge = qe.EdgeShard.load(str(folder))
+        elif dimension is None:
+            return None
+        else:
+            edge = qe.EdgeShard.create(str(folder), _config(dimension))
+        for name in sorted(set(_INDEXED) - set(edge.info().payload_schema)):  # heals an interrupted create
+            edge.update(qe.UpdateOperation.create_field_index(name, _keyword_index(name)))
+        shard = _shards[folder] = _Shard(edge)
+    atexit.register(_close, folder)
+    return shard
+
+
+def _close(folder: Path) -> None:
+    with _shards_lock:
+        shard = _shards.pop(folder, None)
+    if shard is not None:
+        with shard.lock:
+            shard.edge.flush()
+            shard.edge.close()
+
+
+def close_shards(root: Path) -> None:
+    """Flush and release the shards under root (tests, benchmarks); the next use opens them again."""
+    root = root.resolve()
+    for folder in [f for f in list(_shards) if f.parent == root]:
+        _close(folder)
+
+
+def _config(dimension: int) -> qe.EdgeConfig:
+    return qe.EdgeConfig(
+        vectors={"dense": qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+        sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+    )
+
+
+def _keyword_index(name: str) -> qe.KeywordIndexParams:
+    return qe.KeywordIndexParams(is_tenant=name == "tenant_id")
+
+
+def _sparse(vector: SparseVector) -> qe.SparseVector:
+    return qe.SparseVector(vector.indices, vector.values)
+
+
+def _match(key: str, value: str) -> qe.FieldCondition:
+    return qe.FieldCondition(key=key, match=qe.MatchValue(value))
+
+
+class QdrantEdgeVectorStore:
+    def __init__(self, path: Path, *, flush_interval_s: float = 5.0) -> None:
+        self._root = path.resolve()
+        self._flush_interval_s = flush_interval_s
+
+    def _shards(self) -> list[_Shard]:
+        with _unavailable():
+            if not self._root.is_dir():
+                return []
+            folders = sorted(p for p in self._root.iterdir() if p.is_dir() and p.name.startswith(PREFIX))
+        return [shard for folder in folders if (shard := _open(folder, None)) is not None]
+
+    def _write(self, shard: _Shard, operation: qe.UpdateOperation) -> None:
+        with shard.lock:
+            shard.edge.update(operation)
+            if time.monotonic() - shard.flushed_at >= self._flush_interval_s:
+                with _unavailable():
+                    shard.edge.flush()
+                shard.flushed_at = time.monotonic()
+
+    def upsert(self, *, model: str, points: list[VectorPoint]) -> None:
+        if not points:
+            return
+        shard = _open(self._root / collection_name(model), len(points[0].dense))
+        assert shard is not None
+        structs = [qe.Point(p.id, {"dense": p.dense, "bm25": _sparse(p.sparse)}, p.payload) for p in points]
+        self._write(shard, qe.UpdateOperation.upsert_points(structs))
+
+    def delete_source(self, *, tenant_id: str, source_id: str, keep_version: int | None = None) -> None:
+        must: list[Any] = [_match("tenant_id", tenant_id), _match("source_id", source_id)]
+        keep = f"{source_id}:{keep_version}"
+        must_not: list[Any] = [] if keep_version is None else [_match("live", keep)]
+        self._delete(qe.Filter(must=must, must_not=must_not))
+
+    def delete_bot(self, *, tenant_id: str, bot_id: str) -> None:
+        self._delete(qe.Filter(must=[_match("tenant_id", tenant_id), _match("bot_id", bot_id)]))
+
+    def _delete(self, selector: qe.Filter) -> None:
+        for shard in self._shards():
+            self._write(shard, qe.UpdateOperation.delete_points_by_filter(selector))
+
+    def count(self, *, tenant_id: str, source_id: str | None = None) -> int:
+        must: list[Any] = [_match("tenant_id", tenant_id)]
+        if source_id:
+            must.append(_match("source_id", source_id))
+        request = qe.CountRequest(exact=True, filter=qe.Filter(must=must))
+        return sum(shard.edge.count(request) for shard in self._shards())
+
+    def search(self, query: VectorQuery) -> list[VectorHit]:
+        request = _request(query)
+        if request is None:
+            return []
+        shard = _open(self._root / collection_name(query.model), None)
+        if shard is None:
+            return []
+        return [
+            VectorHit(id=str(p.id), score=p.score, payload=p.payload or {}) for p in shard.edge.query(request)
+        ]
+
+    def ping(self) -> None:
+        with _unavailable():
+            self._root.mkdir(parents=True, exist_ok=True)
+            next(self._root.iterdir(), None)
+
+
+def _request(q: VectorQuery) -> qe.QueryRequest | None:
+    """None when nothing can match: no live tag, or a sparse query without a term (it was all stopwords)."""
+    if not q.live_tags or (q.mode == "sparse" and not q.sparse.indices):
+        return None
+    flt = _query_filter(q)
+    sparse = qe.Query.Nearest(_sparse(q.sparse), using="bm25")
+    dense = qe.Query.Nearest(q.dense, using="dense")
+    if q.mode == "sparse":
+        return qe.QueryRequest(limit=q.limit, query=sparse, filter=flt, with_payload=True)
+    if q.mode == "dense" or not q.sparse.indices:
+        return qe.QueryRequest(limit=q.limit, query=dense, filter=flt, with_payload=True)
+    depth = max(q.limit * 4, 20)
+    prefetches = [qe.Prefetch(depth, query=dense, filter=flt), qe.Prefetch(depth, query=sparse, filter=flt)]
+    # Any: the stub types a fusion as Fusion, but the engine takes its nested Rrf and Dbsf classes
+    fusion: Any = qe.Fusion.Dbsf() if q.fusion == "weighted" else qe.Fusion.Rrf(k=_RRF_K)
+    return qe.QueryRequest(limit=q.limit, prefetches=prefetches, query=fusion, with_payload=True)
+
+
+def _query_filter(q: VectorQuery) -> qe.Filter:
+    must: list[Any] = [
+        _match("tenant_id", q.tenant_id),
+        _match("bot_id", q.bot_id),
+        qe.FieldCondition(key="live", match=qe.MatchAny(q.live_tags)),
+    ]
+    if q.source_ids:
+        must.append(qe.FieldCondition(key="source_id", match=qe.MatchAny(q.source_ids)))
+    return qe.Filter(must=must)
+
+
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    """Files that cannot be created, locked or synced become a 503; programming errors stay loud.
+
+    The engine raises a bare Exception for its own failures; misuse from Python raises its subclasses.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, OSError) or type(exc) is Exception:
+            raise DependencyUnavailableError("the vector store is unavailable") from exc
+        raise
