@@ -14,11 +14,13 @@ import json
 import statistics
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from benchmarks.eval_data import Case, Corpus, handbook, phantom_wiki
@@ -27,6 +29,7 @@ from benchmarks.results import command_line, load, machine, write_section
 from benchmarks.stack import Stack, local_stack, signup
 from minirag.api.app import create_app
 from minirag.bootstrap import build_services
+from tests.support.server import serve
 
 RANKING = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
 ANSWERS = ("EM", "F1", "AnsRecall")
@@ -90,7 +93,8 @@ def list_sources(client: TestClient, headers: dict[str, str], bot_id: str) -> li
 
 
 @contextmanager
-def wired(stack: Stack, config: Config, rewrite: bool) -> Iterator[TestClient]:
+def wired(stack: Stack, config: Config, rewrite: bool) -> Iterator[httpx.Client]:
+    """Fresh services for one configuration, served by uvicorn over real HTTP (clients run in threads)."""
     settings = stack.services.settings.model_copy(
         update={
             "retrieval_mode": config.mode,
@@ -99,11 +103,11 @@ def wired(stack: Stack, config: Config, rewrite: bool) -> Iterator[TestClient]:
         }
     )
     services = build_services(settings, embedder_for=stack.services.embedders.for_bot)
-    with TestClient(create_app(services)) as client:
+    with serve(create_app(services)) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client
 
 
-def ask(client: TestClient, headers: dict[str, str], know: Knowledge, case: Case) -> dict[str, Any]:
+def ask(client: httpx.Client, headers: dict[str, str], know: Knowledge, case: Case) -> dict[str, Any]:
     chat_id = None
     if case.first:
         opening = {"bot_profile_id": know.bot_id, "message": case.first}
@@ -121,17 +125,19 @@ def ask(client: TestClient, headers: dict[str, str], know: Knowledge, case: Case
     return {"case": case, "ranked": ranked, "scores": scores, "seconds": elapsed}
 
 
-def run(stack: Stack, headers: dict[str, str], knowledge: dict[str, Knowledge], cases: list[Case]) -> dict:
+def run(
+    stack: Stack, headers: dict[str, str], knowledge: dict[str, Knowledge], cases: list[Case], workers: int
+) -> dict:
     """(config label, rewrite) -> per-case results. Single-turn questions are asked once per retriever
     (the rewrite needs history, so it cannot change them); conversations with the rewrite on and off."""
     results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     for config in CONFIGS:
         for rewrite in (True, False):
             chosen = [c for c in cases if rewrite or c.first]
-            with wired(stack, config, rewrite) as client:
-                results[config.label, rewrite] = [
-                    ask(client, headers, knowledge[c.corpus], c) for c in chosen
-                ]
+            with wired(stack, config, rewrite) as client, ThreadPoolExecutor(workers) as pool:
+                results[config.label, rewrite] = list(
+                    pool.map(lambda c: ask(client, headers, knowledge[c.corpus], c), chosen)
+                )
             print(
                 f"  {config.label}, rewrite {'on' if rewrite else 'off'}: {len(chosen)} questions", flush=True
             )
@@ -244,6 +250,7 @@ def main() -> None:
     parser.add_argument("--trees", type=int, default=4)
     parser.add_argument("--tree-size", type=int, default=50)
     parser.add_argument("--per-type", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4, help="concurrent chat clients")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     corpora = corpora_from(args)
@@ -254,7 +261,7 @@ def main() -> None:
         started = time.perf_counter()
         knowledge = {c.name: ingest(stack, headers, c) for c in corpora}
         ingested = time.perf_counter()
-        results = run(stack, headers, knowledge, [case for c in corpora for case in c.cases])
+        results = run(stack, headers, knowledge, [case for c in corpora for case in c.cases], args.workers)
         finished = time.perf_counter()
     seconds = [r["seconds"] for rs in results.values() for r in rs]
     timings = {

@@ -1,8 +1,15 @@
-"""A local stack for benchmarks: moto server, resources from template.yaml, the app and the ingest worker."""
+"""A local stack for benchmarks: moto server, resources from template.yaml, the app and the ingest worker.
+
+moto runs in a child process (benchmarks/moto_server.py: its own GIL, and transactions that do not copy
+the whole table), so what the app spends is measured apart from what the emulator spends.
+"""
 
 import os
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,13 +21,13 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 
 from fastapi.testclient import TestClient
-from moto.server import ThreadedMotoServer
 
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
-from scripts.localcloud.provision import provision
+from scripts.localcloud.intrinsics import NO_VALUE, UnresolvableError, resolve
+from scripts.localcloud.provision import provision_stack
 from tests.support.worker import IngestWorker
 
 
@@ -39,13 +46,51 @@ def free_port() -> int:
         return port
 
 
+def provisioned_env(endpoint: str) -> dict[str, str]:
+    """The template's tables, queues and bucket, and the Globals variables that name them (read from
+    Globals rather than per function, so container-image functions without a Handler do not matter)."""
+    provisioned = provision_stack(endpoint, prefix="bench")
+    variables = provisioned.template["Globals"]["Function"]["Environment"]["Variables"]
+    env = {}
+    for name, value in variables.items():
+        try:
+            resolved = resolve(value, provisioned.context)
+        except UnresolvableError:
+            continue
+        if resolved is not NO_VALUE:
+            env[name] = str(resolved)
+    return env
+
+
+@contextmanager
+def moto_process() -> Iterator[str]:
+    """benchmarks/moto_server.py in a child process; yields its endpoint, stops it on exit."""
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.moto_server", "--port", str(port)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the benchmark moto server did not start")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        child.terminate()
+        child.wait(10)
+
+
 @contextmanager
 def local_stack(**overrides: Any) -> Iterator[Stack]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = provision(endpoint, prefix="bench")
+    with moto_process() as endpoint:
+        yield from _stack_on(endpoint, overrides)
+
+
+def _stack_on(endpoint: str, overrides: dict[str, Any]) -> Iterator[Stack]:
+    env = provisioned_env(endpoint)
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": Path(tempfile.mkdtemp(prefix="minirag-bench-")),
@@ -64,11 +109,8 @@ def local_stack(**overrides: Any) -> Iterator[Stack]:
     }
     values.update(overrides)
     services = build_services(Settings(**values))
-    try:
-        with TestClient(create_app(services)) as client:
-            yield Stack(services, client, IngestWorker(services, endpoint), endpoint)
-    finally:
-        server.stop()
+    with TestClient(create_app(services)) as client:
+        yield Stack(services, client, IngestWorker(services, endpoint), endpoint)
 
 
 def signup(client: TestClient, slug: str) -> dict[str, str]:

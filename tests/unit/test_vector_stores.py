@@ -202,6 +202,19 @@ def test_each_mode_ranks_its_own_best_point_first(reader: VectorStore, mode: str
     assert len(hits) == (2 if mode == "sparse" else 5), "sparse matches only points holding a query term"
 
 
+def test_sparse_scores_weigh_rare_terms_above_frequent_ones(loaded: VectorStore) -> None:
+    frequent, rare = "copper", "ocelot"  # copper is a filler word, in about a third of the corpus
+    loaded.upsert(
+        model=MODEL,
+        points=[
+            point(A, "bot-1", "src-4", 1, "frequent", axis(3), f"{frequent} {frequent} {frequent}"),
+            point(A, "bot-1", "src-4", 1, "rare", axis(4), rare),
+        ],
+    )
+    hits = loaded.search(ask(live=["src-4:1"], text=f"{frequent} {rare}", mode="sparse"))
+    assert keys(hits) == ["rare", "frequent"], "without IDF, three copper outweigh one ocelot"
+
+
 def test_both_fusions_rank_the_point_second_in_each_list_first(reader: VectorStore) -> None:
     rrf = reader.search(ask(fusion="rrf"))
     weighted = reader.search(ask(fusion="weighted"))
@@ -349,14 +362,10 @@ def test_a_wrong_dimension_is_a_bug_not_an_outage(edge_root: Path) -> None:
     assert not isinstance(raised.value, DependencyUnavailableError)
 
 
-def test_stores_on_one_folder_share_its_shard(edge_root: Path) -> None:
-    QdrantEdgeVectorStore(edge_root).upsert(model=MODEL, points=corpus())
-    assert QdrantEdgeVectorStore(edge_root).count(tenant_id=A) == 23
-
-
-def test_searches_run_while_another_thread_writes(edge_root: Path) -> None:
-    store = QdrantEdgeVectorStore(edge_root)
-    store.upsert(model=MODEL, points=corpus())
+def test_searches_run_while_another_store_on_the_folder_writes(edge_root: Path) -> None:
+    """The API's threads and the ingest worker each build their own store over one folder."""
+    store, writer = QdrantEdgeVectorStore(edge_root), QdrantEdgeVectorStore(edge_root)
+    writer.upsert(model=MODEL, points=corpus())
     rng = random.Random(3)
     extra = [point(A, "bot-1", "src-2", 1, f"w{i}", far_from_e0(rng), "lantern") for i in range(100)]
     failures: list[BaseException] = []
@@ -372,7 +381,7 @@ def test_searches_run_while_another_thread_writes(edge_root: Path) -> None:
     for thread in readers:
         thread.start()
     for start in range(0, 100, 10):
-        store.upsert(model=MODEL, points=extra[start : start + 10])
+        writer.upsert(model=MODEL, points=extra[start : start + 10])
     for thread in readers:
         thread.join()
     assert failures == []

@@ -17,8 +17,8 @@ export function chatsPage() {
     exportMissing: false,
 
     async init() {
-      this.bots = (await this.attempt(() => api.get('/v1/bot-profiles'))) || [];
       this.botId = this.params.bot || '';
+      this.bots = (await this.attempt(() => api.get('/v1/bot-profiles'))) || [];
       await this.load();
       if (this.params.id) await this.open(this.params.id);
     },

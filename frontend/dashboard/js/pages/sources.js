@@ -17,11 +17,12 @@ export function sourcesPage() {
     adding: false,
     schedules: ['none', 'hourly', 'daily', 'weekly'],
 
+    /** Settles what the link asks for before the first await, so a click made meanwhile is not undone. */
     async init() {
-      const bots = await this.attempt(() => api.get('/v1/bot-profiles'));
-      this.bots = bots || [];
-      this.botId = this.params.bot || (this.bots[0] && this.bots[0].id) || '';
+      this.botId = this.params.bot || '';
       this.adding = Boolean(this.params.new) && this.$store.session.isAdmin;
+      this.bots = (await this.attempt(() => api.get('/v1/bot-profiles'))) || [];
+      if (!this.botId && this.bots.length) this.botId = this.bots[0].id;
       await this.load();
     },
 

@@ -164,8 +164,8 @@ class QdrantEdgeVectorStore:
 
 
 def _request(q: VectorQuery) -> qe.QueryRequest | None:
-    """None when nothing can match: no live tag, or a sparse query without a term (it was all stopwords)."""
-    if not q.live_tags or (q.mode == "sparse" and not q.sparse.indices):
+    """None without a live tag: nothing can match. A sparse query without a term matches nothing either."""
+    if not q.live_tags:
         return None
     flt = _query_filter(q)
     sparse = qe.Query.Nearest(_sparse(q.sparse), using="bm25")
