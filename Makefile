@@ -34,3 +34,76 @@ test: venv lint typecheck validate
 
 clean:
 	rm -rf $(VENV) .data .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# ---- Deploy: build, size, cold start, emulator tier (docs/deploy.md) --------------------------------
+SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(VENV)/bin/sam
+IMAGE_FUNCTIONS := ChatFunction IngestFunction
+STAGE ?= dev
+
+.PHONY: requirements build size verify-build coldstart coldstart-check test-emulators test-deploy deploy upload-frontend smoke
+
+requirements: venv
+	$(PY) -m scripts.build.build --requirements-only
+
+# `sam build` runs scripts/build for the zip artifacts (BuildMethod: makefile, no Docker). The two image
+# functions need Docker: without it their closures are built into build/images (sized, verified, timed).
+build: venv
+	@$(PY) -m scripts.build.build --requirements-only >/dev/null
+	@if docker info >/dev/null 2>&1; then $(SAM) build --template template.yaml --parallel; \
+	else echo "build: no Docker engine: zip artifacts with sam build, image closures in build/images"; \
+	  $(SAM) build --template template.yaml --parallel $(addprefix --exclude ,$(IMAGE_FUNCTIONS)) && \
+	  $(PY) -m scripts.build.build $(IMAGE_FUNCTIONS); fi
+
+size: venv
+	$(PY) -m scripts.build.size_check
+
+verify-build: venv
+	$(PY) -m scripts.build.verify --from .aws-sam/build
+
+coldstart: venv
+	$(PY) -m benchmarks.coldstart --write
+
+# The CI gate: zip functions only, API handler import (CPU time) at most 1.0 s.
+coldstart-check: venv
+	$(PY) -m benchmarks.coldstart --runs 5 --functions ApiFunction WebhookFunction RefreshFunction --max-api-init 1.0
+
+test-emulators: venv
+	$(PY) -m scripts.emulators test tests/integration -q -n 2 --dist loadfile
+
+test-deploy: venv
+	$(VENV)/bin/pytest -q tests/deploy
+
+deploy: build
+	$(SAM) deploy --config-env $(STAGE)
+	$(PY) -m scripts.build.upload_frontend --stack-name minirag-$(STAGE)
+
+upload-frontend: venv
+	$(PY) -m scripts.build.upload_frontend --stack-name minirag-$(STAGE)
+
+smoke:
+	scripts/smoke.sh "$(URL)" $(TOKEN)
+
+# --- evaluation and benchmarks (benchmarks/RESULTS.md) ---------------------------------------------------
+# PhantomWiki (PyPI phantom-wiki, pinned in benchmarks/requirements-phantom.txt) runs in its own virtualenv
+# so its closure stays out of requirements.lock; it needs SWI-Prolog (Debian swi-prolog-nox). Without them
+# `make eval` still runs on the shipped handbook corpus.
+PHANTOM_VENV := .data/phantom-venv
+
+$(PHANTOM_VENV)/.installed: benchmarks/requirements-phantom.txt
+	@command -v swipl >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends swi-prolog-nox >/dev/null; } || \
+		echo "swi-prolog-nox is missing (apt-get install swi-prolog-nox): PhantomWiki will be skipped"
+	@test -x $(PHANTOM_VENV)/bin/python || "$$(scripts/find-python.sh)" -m venv $(PHANTOM_VENV)
+	$(PHANTOM_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/requirements-phantom.txt
+	@touch $@
+
+.PHONY: eval bench
+eval: venv $(PHANTOM_VENV)/.installed
+	$(PY) benchmarks/eval_retrieval.py --phantom-python $(PHANTOM_VENV)/bin/python
+
+bench: venv
+	$(PY) benchmarks/bench_ingest.py --docs 10 --kb 50
+	$(PY) benchmarks/bench_chunking.py --mb 2 --repeat 2
+	$(PY) benchmarks/bench_embedding.py --texts 1000 --repeat 2 --batch-sizes 16,32
+	$(PY) benchmarks/bench_chat.py
+	$(PY) benchmarks/bench_api.py

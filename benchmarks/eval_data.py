@@ -79,7 +79,7 @@ def phantom_command(
 
 
 def phantom_wiki(
-    python: str, cache: Path, *, seed: int = 1, trees: int = 4, tree_size: int = 50, per_type: int = 10
+    python: str, cache: Path, *, seed: int = 1, trees: int = 3, tree_size: int = 50, per_type: int = 10
 ) -> Corpus:
     out = cache / f"phantomwiki-s{seed}-t{trees}x{tree_size}-q{per_type}"
     command = phantom_command(python, out, seed, trees, tree_size, per_type)

@@ -61,7 +61,9 @@ def _copy(item: Copy, site: Path) -> None:
     source, dest = ROOT / item.source, site / item.dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
-        shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+        shutil.copytree(
+            source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True
+        )
     else:
         shutil.copy2(source, dest)
 
@@ -80,7 +82,9 @@ def _empty(folder: Path) -> None:
     children = list(folder.iterdir())
     if not children:
         return
-    trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=BUILD if folder.is_relative_to(BUILD) else folder.parent))
+    trash = Path(
+        tempfile.mkdtemp(prefix=".trash-", dir=BUILD if folder.is_relative_to(BUILD) else folder.parent)
+    )
     for child in children:
         child.rename(trash / child.name)
     subprocess.Popen(["rm", "-rf", str(trash)], start_new_session=True)  # noqa: S603, S607

@@ -52,7 +52,9 @@ def read_lock(*paths: Path) -> dict[str, Pin]:
             match = _PIN.match(block)
             if not match:
                 continue
-            lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+            lines = [
+                line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")
+            ]
             name = canonicalize_name(match.group(1))
             pins[name] = Pin(name, match.group(2), "\n".join(lines).rstrip(" \\"))
     return pins

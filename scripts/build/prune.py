@@ -70,11 +70,11 @@ def _candidates(root: Path) -> Iterator[Path]:
     for name in REMOVED_DISTRIBUTIONS:
         yield from root.glob(f"{name}-*.dist-info")
     for path in root.rglob("*"):
-        if path.is_dir() and path.name in ANY_DIR and path.parent != root:
-            yield path
-        elif path.suffix in ANY_SUFFIX and path.is_file():
-            yield path
-        elif path.parent.name.endswith(".dist-info") and path.name in DIST_INFO_FILES:
+        if (
+            (path.is_dir() and path.name in ANY_DIR and path.parent != root)
+            or (path.suffix in ANY_SUFFIX and path.is_file())
+            or (path.parent.name.endswith(".dist-info") and path.name in DIST_INFO_FILES)
+        ):
             yield path
 
 

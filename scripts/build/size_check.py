@@ -112,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images-dir", type=Path, default=Path("build/images"))
     args = parser.parse_args(argv)
     if not (args.build_dir / "template.yaml").is_file():
-        print(f"size_check: {args.build_dir}/template.yaml not found: run `make build` first", file=sys.stderr)
+        print(
+            f"size_check: {args.build_dir}/template.yaml not found: run `make build` first", file=sys.stderr
+        )
         return 2
     rows = zip_rows(args.build_dir) + image_rows(args.images_dir)
     print(table(rows))

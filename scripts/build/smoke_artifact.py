@@ -31,7 +31,7 @@ CONTEXT = type(
         "get_remaining_time_in_millis": staticmethod(lambda: 30_000),
     },
 )()
-PASSWORD = "a long smoke password"
+PASSWORD = "a long smoke password"  # noqa: S105 (a throwaway tenant in a local emulator)
 
 
 def _import(module: str) -> tuple[Any, float]:
@@ -40,7 +40,9 @@ def _import(module: str) -> tuple[Any, float]:
     return loaded, time.perf_counter() - started
 
 
-def _api_event(method: str, path: str, body: bytes | str | None = None, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _api_event(
+    method: str, path: str, body: bytes | str | None = None, headers: dict[str, str] | None = None
+):  # type: ignore[no-untyped-def]
     event = copy.deepcopy(json.loads((EVENTS / "api_health.json").read_text()))
     all_headers = {**event["headers"], **(headers or {})}
     event.update(
@@ -135,7 +137,9 @@ def scenario_refresh() -> dict[str, Any]:
 def _sqs_event(message: dict[str, Any]) -> dict[str, Any]:
     event = json.loads((EVENTS / "sqs_ingest.json").read_text())
     record = event["Records"][0]
-    record.update(body=message["Body"], receiptHandle=message["ReceiptHandle"], messageId=message["MessageId"])
+    record.update(
+        body=message["Body"], receiptHandle=message["ReceiptHandle"], messageId=message["MessageId"]
+    )
     event["Records"] = [record]
     return event
 
@@ -166,7 +170,11 @@ def _provider_calls() -> dict[str, Any]:
 
     base, key = os.environ["SMOKE_OPENAI_BASE"], "sk-smoke"
     stream = litellm.completion(
-        model="openai/fake-model", messages=[{"role": "user", "content": "hi"}], api_base=base, api_key=key, stream=True
+        model="openai/fake-model",
+        messages=[{"role": "user", "content": "hi"}],
+        api_base=base,
+        api_key=key,
+        stream=True,
     )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     embedded = litellm.embedding(model="openai/fake-embed", input=["hi"], api_base=base, api_key=key)

@@ -71,20 +71,24 @@ def artifact_env(stack_env: dict[str, str], data_dir: Path, roots: list[Path]) -
     from cryptography.fernet import Fernet
 
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "SSL_CERT_FILE")}
-    return keep | stack_env | {
-        "PYTHONPATH": os.pathsep.join(str(r) for r in roots),
-        "PYTHONNOUSERSITE": "1",
-        "SMOKE_EVENTS_DIR": str(ROOT / "events"),
-        "MINIRAG_ENV": "test",
-        "MINIRAG_DATA_DIR": str(data_dir),
-        "MINIRAG_JWT_SECRET": "verify-" + "x" * 40,
-        "MINIRAG_FERNET_KEYS": Fernet.generate_key().decode(),
-        "MINIRAG_ARGON2_TIME_COST": "1",
-        "MINIRAG_ARGON2_MEMORY_KIB": "1024",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "POWERTOOLS_SERVICE_NAME": "minirag",
-        "POWERTOOLS_METRICS_NAMESPACE": "MiniRAG",
-    }
+    return (
+        keep
+        | stack_env
+        | {
+            "PYTHONPATH": os.pathsep.join(str(r) for r in roots),
+            "PYTHONNOUSERSITE": "1",
+            "SMOKE_EVENTS_DIR": str(ROOT / "events"),
+            "MINIRAG_ENV": "test",
+            "MINIRAG_DATA_DIR": str(data_dir),
+            "MINIRAG_JWT_SECRET": "verify-" + "x" * 40,
+            "MINIRAG_FERNET_KEYS": Fernet.generate_key().decode(),
+            "MINIRAG_ARGON2_TIME_COST": "1",
+            "MINIRAG_ARGON2_MEMORY_KIB": "1024",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "POWERTOOLS_SERVICE_NAME": "minirag",
+            "POWERTOOLS_METRICS_NAMESPACE": "MiniRAG",
+        }
+    )
 
 
 def run_smoke(artifact: Artifact, roots: list[Path], env: dict[str, str]) -> dict[str, Any]:
@@ -121,7 +125,12 @@ def _queue_source_for_ingest(stack_env: dict[str, str], data_dir: Path) -> Calla
     slug = f"verify-{os.getpid()}"
     signup = client.post(
         "/v1/tenants",
-        json={"tenant_name": "V", "tenant_slug": slug, "owner_email": f"{slug}@example.com", "owner_password": "a long password"},
+        json={
+            "tenant_name": "V",
+            "tenant_slug": slug,
+            "owner_email": f"{slug}@example.com",
+            "owner_password": "a long password",
+        },
     ).json()
     auth = {"Authorization": f"Bearer {signup['api_token']}"}
     bot_id = client.post("/v1/bot-profiles", json={"name": "V"}, headers=auth).json()["id"]
@@ -155,7 +164,9 @@ def check(artifact: Artifact, outcome: dict[str, Any], extra: dict[str, Any]) ->
         problems.append(f"site-packages on sys.path: {outcome['site_packages_on_path']}")
     statuses = outcome.get("statuses", {})
     if artifact.smoke == "api":
-        problems += [f"{k}: {statuses.get(k)} != {v}" for k, v in EXPECTED_STATUSES.items() if statuses.get(k) != v]
+        problems += [
+            f"{k}: {statuses.get(k)} != {v}" for k, v in EXPECTED_STATUSES.items() if statuses.get(k) != v
+        ]
     elif artifact.smoke in ("webhook", "refresh"):
         if not isinstance(outcome["result"], dict):
             problems.append(f"handler returned {outcome['result']!r}")
@@ -164,9 +175,9 @@ def check(artifact: Artifact, outcome: dict[str, Any], extra: dict[str, Any]) ->
         problems += [f"{k}: {statuses.get(k)!r}" for k, v in wanted.items() if statuses.get(k) != v]
         if not {"sources", "delta", "done"} <= set(statuses.get("stream_events", [])):
             problems.append(f"stream events {statuses.get('stream_events')}")
-    if artifact.smoke in ("chat", "ingest"):
-        if outcome.get("provider_chat") != "Smoke reply." or not outcome.get("provider_embedding_dim"):
-            problems.append("LiteLLM's OpenAI provider path failed")
+    provider_ok = outcome.get("provider_chat") == "Smoke reply." and outcome.get("provider_embedding_dim")
+    if artifact.smoke in ("chat", "ingest") and not provider_ok:
+        problems.append("LiteLLM's OpenAI provider path failed")
     if artifact.smoke == "ingest":
         if not outcome["results"] or any(r.get("batchItemFailures") for r in outcome["results"]):
             problems.append(f"ingest results {outcome['results']}")

@@ -47,12 +47,22 @@ def emulators() -> Iterator[tuple[str, str]]:
 def test(args: list[str]) -> int:
     with emulators() as (dynamodb, other):
         env = os.environ | {"MINIRAG_EMULATOR_DYNAMODB_URL": dynamodb, "MINIRAG_EMULATOR_AWS_URL": other}
-        command = [sys.executable, "-m", "pytest", "-p", "scripts.emulators.pytest_plugin", *(args or DEFAULT_TESTS)]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "scripts.emulators.pytest_plugin",
+            *(args or DEFAULT_TESTS),
+        ]
         return subprocess.call(command, cwd=ROOT, env=env)  # noqa: S603
 
 
 def serve() -> int:
-    with emulators() as (dynamodb, other), Router(dynamodb, other, port=int(os.environ.get("PORT", "4566"))) as router:
+    with (
+        emulators() as (dynamodb, other),
+        Router(dynamodb, other, port=int(os.environ.get("PORT", "4566"))) as router,
+    ):
         print(f"AWS_ENDPOINT_URL={router.url}", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:

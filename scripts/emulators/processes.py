@@ -47,7 +47,9 @@ def _installed(marker: Path, digest: str) -> bool:
 def _run(command: list[str], *, timeout: float, cwd: Path | None = None) -> None:
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:3])}... failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(command[:3])}... failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        )
 
 
 def install_dynamodb_local() -> Path:
@@ -107,7 +109,9 @@ class Emulator:
                 continue
 
     def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
+        return (
+            "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
+        )
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path, url: str) -> Emulator:

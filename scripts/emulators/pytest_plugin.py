@@ -37,9 +37,10 @@ class RoutedServer:
         return host, int(port)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if os.environ.get("MINIRAG_EMULATOR_DYNAMODB_URL") and os.environ.get("MINIRAG_EMULATOR_AWS_URL"):
-        moto.server.ThreadedMotoServer = RoutedServer  # type: ignore[misc, assignment]
+# At import, not in pytest_configure: `-p` plugins are imported before the conftest files, which import
+# ThreadedMotoServer by name.
+if os.environ.get("MINIRAG_EMULATOR_DYNAMODB_URL") and os.environ.get("MINIRAG_EMULATOR_AWS_URL"):
+    moto.server.ThreadedMotoServer = RoutedServer  # type: ignore[misc, assignment]
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

