@@ -29,6 +29,8 @@ from benchmarks.stack import Stack, local_stack, signup
 from minirag.adapters.parsers import parse_document
 from minirag.api.app import create_app
 from minirag.domain.chunking import chunk_document
+from minirag.domain.lexical import query_vector
+from minirag.domain.vectors import VectorQuery
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.server import serve
 
@@ -247,6 +249,38 @@ def stage_medians(breakdown: Breakdown, since: int, waits: list[float]) -> str:
     return "; ".join([*parts, f"rest {statistics.median(rest) * 1000:.1f}"])
 
 
+def search_modes(stack: Stack, tenant: Tenant, repeat: int = 20) -> str:
+    """The vector store alone, per retrieval mode, on this tenant's live sources (median ms of `repeat`)."""
+    services: Any = stack.services
+    principal = services.auth.authenticate(tenant.headers["Authorization"].removeprefix("Bearer "))
+    bot = services.bots._bots.get(tenant_id=principal.tenant_id, bot_id=tenant.bot_id)
+    tags = services.retriever.live_tags(bot)
+    text = QUESTIONS[0]
+    dense = services.embedders.offline().embed([text])[0]
+    parts = []
+    for mode, fusion in (("dense", "rrf"), ("sparse", "rrf"), ("hybrid", "rrf"), ("hybrid", "weighted")):
+        query = VectorQuery(
+            model=bot.embedding_model,
+            tenant_id=bot.tenant_id,
+            bot_id=bot.id,
+            live_tags=tags,
+            dense=dense,
+            sparse=query_vector(text),
+            limit=bot.top_k,
+            mode=mode,
+            fusion=fusion,
+        )
+        spent = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            services.vectors.search(query)
+            spent.append(time.perf_counter() - started)
+        parts.append(
+            f"{mode}{'/' + fusion if mode == 'hybrid' else ''} {statistics.median(spent) * 1000:.0f}"
+        )
+    return "; ".join(parts)
+
+
 def drop_knowledge(stack: Stack, tenant: Tenant) -> None:
     sources = stack.client.get(
         "/v1/sources", params={"bot_profile_id": tenant.bot_id}, headers=tenant.headers
@@ -264,6 +298,7 @@ def run(args: argparse.Namespace) -> tuple[list[str], str]:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     unit = sizes[0]
     rows: list[str] = []
+    searches: list[str] = []
     breakdown = Breakdown()
     with (
         FakeOpenAI(reply="It is in the handbook [1].") as fake,
@@ -280,6 +315,8 @@ def run(args: argparse.Namespace) -> tuple[list[str], str]:
                 while big.chunks < size * 0.97:
                     add_knowledge(stack, big, unit, ratio, seed=big.docs)
                 print(f"tenant has {big.chunks} chunks; load {load()}", flush=True)
+                searches.append(f"| {big.chunks:,} | {search_modes(stack, big)} | {load()} |")
+                print(searches[-1], flush=True)
                 rows.append(
                     measure(
                         url,
@@ -307,7 +344,7 @@ def run(args: argparse.Namespace) -> tuple[list[str], str]:
             points = sum(t.chunks for t in tenants)
             label = f"{args.tenants} tenants (round robin)"
             rows.append(measure(url, tenants, label, each, points, args, breakdown, cache))
-    return rows, throughput
+    return rows, throughput, searches
 
 
 def measure(
@@ -343,7 +380,7 @@ def main() -> None:
     args = parser.parse_args()
     header = f"Machine: {machine()}.\n\nCommand: `{command_line()}`"
     print(header, flush=True)
-    rows, throughput = run(args)
+    rows, throughput, searches = run(args)
     stages = ", ".join([*STAGES, "rest"])
     body = "\n".join(
         [
@@ -363,6 +400,13 @@ def main() -> None:
             "| clients | chunks in tenant | chats | chats/s | p50 ms | p95 ms | load |",
             "|---|---|---|---|---|---|---|",
             throughput,
+            "",
+            "The vector store alone (QdrantVectorStore.search on the tenant's live sources, bot top_k, "
+            "median of 20), per retrieval mode:",
+            "",
+            "| chunks in tenant | median ms per mode | load |",
+            "|---|---|---|",
+            *searches,
         ]
     )
     if not args.no_write:

@@ -15,6 +15,7 @@ REQUIREMENTS_DIR = Path(__file__).resolve().parent / "requirements"
 
 # What every function's bootstrap (minirag.bootstrap) imports: settings, DynamoDB, SQS/S3, secrets, auth,
 # Powertools, Qdrant (vector deletion and health) and the document parsers (pypdf, python-docx).
+# tests/deploy/test_requirements.py imports each handler and fails when a module-level import is missing.
 CORE = (
     "pydantic-settings",
     "pynamodb",
@@ -25,6 +26,7 @@ CORE = (
     "cryptography",
     "httpx",
     "qdrant-client",
+    "qdrant-edge-py",  # the embedded vector store; bootstrap imports its adapter at module level
     "pypdf",
     "python-docx",
 )

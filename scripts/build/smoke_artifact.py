@@ -31,6 +31,7 @@ CONTEXT = type(
         "get_remaining_time_in_millis": staticmethod(lambda: 30_000),
     },
 )()
+PRICED_MODEL = "gpt-4o-mini"  # in LiteLLM's price table: the API must price it without importing litellm
 PASSWORD = "a long smoke password"  # noqa: S105 (a throwaway tenant in a local emulator)
 
 
@@ -118,7 +119,18 @@ def scenario_api() -> dict[str, Any]:
     body, content_type = _multipart({"bot_profile_id": bot_id}, "travel.docx", _docx_bytes())
     upload = call("POST", "/v1/sources/upload", body, {**auth, "Content-Type": content_type})
     statuses["upload_docx (parses)"] = upload["statusCode"]
-    statuses["stats_pricing"] = call("GET", "/v1/stats/pricing", None, auth)["statusCode"]
+    priced = call(
+        "POST", "/v1/bot-profiles", json.dumps({"name": "Priced", "model": PRICED_MODEL}), json_auth
+    )
+    statuses["create_priced_bot"] = priced["statusCode"]
+    pricing = call("GET", "/v1/stats/pricing", None, auth)
+    statuses["stats_pricing"] = pricing["statusCode"]
+    prices = (
+        json.loads(pricing["body"]).get("models", {}).get(PRICED_MODEL, {})
+        if pricing["statusCode"] == 200
+        else {}
+    )
+    statuses["priced_model_has_a_price"] = bool(prices.get("prompt_cost_per_1m"))
     return {"import_seconds": seconds, "statuses": statuses}
 
 

@@ -152,7 +152,9 @@ EXPECTED_STATUSES = {
     "create_source": 201,
     "delete_source (deletes vectors)": 204,
     "upload_docx (parses)": 201,
+    "create_priced_bot": 201,
     "stats_pricing": 200,
+    "priced_model_has_a_price": True,
 }
 
 

@@ -62,10 +62,10 @@ def _wire_functions(cloud: LocalCloud) -> list[str]:
 
 def _forget_vectors(data_dir: Path) -> None:
     """The in-process endpoint keeps tables in memory: vectors kept from an earlier run would be orphans."""
-    vectors = data_dir / "qdrant"
-    if vectors.exists():
-        shutil.rmtree(vectors)
-        log.info("in-memory AWS endpoint: starting with an empty vector store too (%s)", vectors)
+    for vectors in (data_dir / "qdrant", data_dir / "qdrant-edge"):
+        if vectors.exists():
+            shutil.rmtree(vectors)
+            log.info("in-memory AWS endpoint: starting with an empty vector store too (%s)", vectors)
 
 
 def main(argv: list[str] | None = None) -> int:

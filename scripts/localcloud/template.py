@@ -76,6 +76,12 @@ class FunctionSpec:
         return self.handler.rsplit(".", 1)[1]
 
 
+def _image_command(props: dict[str, Any]) -> str:
+    """Image functions name no Handler; their command stands in (the local runner serves them as the API)."""
+    command = (props.get("ImageConfig") or {}).get("Command") or ["image"]
+    return str(command[0])
+
+
 def functions(template: dict[str, Any]) -> Iterator[FunctionSpec]:
     defaults = template.get("Globals", {}).get("Function", {})
     for logical_id, resource in template["Resources"].items():
@@ -89,7 +95,7 @@ def functions(template: dict[str, Any]) -> Iterator[FunctionSpec]:
         yield FunctionSpec(
             logical_id=logical_id,
             code_uri=str(props.get("CodeUri", ".")),
-            handler=str(props["Handler"]),
+            handler=str(props.get("Handler") or _image_command(props)),
             timeout=int(props.get("Timeout", 3)),
             memory_mb=int(props.get("MemorySize", 128)),
             environment=env,

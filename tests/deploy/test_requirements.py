@@ -65,3 +65,46 @@ def test_lock_entries_are_parsed_with_markers_and_continuations(tmp_path: Path) 
     assert pins["foo-bar"].version == "1.2"
     assert pins["foo-bar"].text == "Foo_Bar==1.2 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb"
     assert pins["baz"].text == "baz==3"
+
+
+_IMPORTED = """
+import importlib, json, sys
+from importlib import metadata
+importlib.import_module(sys.argv[1])
+by_module = metadata.packages_distributions()
+site = [p for p in sys.path if p.endswith("site-packages")]
+tops = {m.split(".")[0] for m, mod in list(sys.modules.items()) if str(getattr(mod, "__file__", "")).startswith(tuple(site))}
+print(json.dumps(sorted({tuple(sorted(by_module.get(t, [t]))) for t in tops})))
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "module"),
+    [
+        ("ApiFunction", "functions.api.handler"),
+        ("WebhookFunction", "functions.webhooks.handler"),
+        ("RefreshFunction", "functions.refresh.handler"),
+        ("IngestFunction", "functions.ingest.handler"),
+    ],
+)
+def test_every_module_level_import_is_in_the_closure(function: str, module: str) -> None:
+    """A new top-level import in the code fails here, before a deployed function fails to start."""
+    import json
+    import subprocess
+    import sys
+
+    from packaging.utils import canonicalize_name
+
+    from scripts.build.manifest import ROOT
+
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", _IMPORTED, module],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{ROOT / 'layers/shared'}:{ROOT}", "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+    )
+    closure = closure_of(function)
+    missing = [d for d in json.loads(done.stdout) if not {canonicalize_name(x) for x in d} & closure]
+    assert not missing, f"{function} imports {missing}: add them to scripts/build/manifest.py"

@@ -283,13 +283,7 @@ def test_every_embedding_model_is_its_own_collection(loaded: VectorStore) -> Non
     assert loaded.count(tenant_id=A) == 10, "deletes span every model"
 
 
-def test_a_sparse_query_of_stopwords_finds_nothing(
-    request: pytest.FixtureRequest, reader: VectorStore
-) -> None:
-    if isinstance(reader, QdrantVectorStore):
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="QdrantVectorStore runs a dense query with no dense vector")
-        )
+def test_a_sparse_query_of_stopwords_finds_nothing(reader: VectorStore) -> None:
     assert reader.search(ask(mode="sparse", text="the and of")) == []
 
 

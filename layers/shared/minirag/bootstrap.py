@@ -26,6 +26,7 @@ from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd, price_per_million
 from minirag.adapters.parsers import parse_document
 from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
+from minirag.adapters.qdrant_edge import QdrantEdgeVectorStore
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
@@ -110,12 +111,14 @@ def aws_client(settings: Settings, service: str) -> Any:
     )
 
 
-def vector_store(settings: Settings) -> QdrantVectorStore:
+def vector_store(settings: Settings) -> VectorStore:
     if settings.qdrant_url:
         return QdrantVectorStore(
             QdrantClient(url=settings.qdrant_url, api_key=qdrant_api_key(settings), timeout=10)
         )
-    return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
+    if settings.embedded_vector_store == "qdrant-local":
+        return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
+    return QdrantEdgeVectorStore(settings.data_dir / "qdrant-edge")
 
 
 def build_services(

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     default_model: str = "minirag/offline-extractive"
     default_embedding_model: str = "offline/all-minilm-l6-v2"
     qdrant_url: str | None = None
+    # Without qdrant_url: Qdrant's engine in process (fast), or qdrant-client's local mode (brute force).
+    embedded_vector_store: Literal["qdrant-edge", "qdrant-local"] = "qdrant-edge"
     qdrant_api_key: str | None = None
     qdrant_api_key_secret_arn: str | None = None  # in AWS: the key read from Secrets Manager
     default_chunk_tokens: int = 200

@@ -127,6 +127,8 @@ class QdrantVectorStore:
 
     def _query(self, name: str, q: VectorQuery, flt: models.Filter) -> list[models.ScoredPoint]:
         sparse = _sparse(q.sparse)
+        if q.mode == "sparse" and not q.sparse.indices:
+            return []
         if q.mode == "dense" or not q.sparse.indices:
             return self._client.query_points(
                 name, query=q.dense, using="dense", query_filter=flt, limit=q.limit, with_payload=True
