@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: venv run test lint typecheck unit integration validate clean
+.PHONY: venv run test lint typecheck unit integration validate clean frontend
 
 $(VENV)/.installed: requirements.lock requirements-models.lock
 	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
@@ -17,6 +17,8 @@ $(VENV)/.installed: requirements.lock requirements-models.lock
 venv: $(VENV)/.installed
 
 run: venv
+	@test -f frontend/dashboard/vendor/alpine-csp.min.js || (cd frontend && npm ci --no-audit --no-fund \
+		--loglevel=error >/dev/null && sh scripts/vendor.sh) || echo "run: npm failed: the dashboard lacks its libraries"
 	$(PY) -m scripts.localcloud --port $(PORT)
 
 lint: venv
@@ -29,7 +31,11 @@ typecheck: venv
 validate: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/sam validate --lint --template template.yaml
 
-test: venv lint typecheck validate
+# Chromium (Debian), the pinned front-end libraries (npm ci) and their copy into dashboard/vendor.
+frontend:
+	sh frontend/scripts/setup.sh
+
+test: venv lint typecheck validate frontend
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile tests
 
 clean:

@@ -257,7 +257,7 @@ def search_modes(stack: Stack, tenant: Tenant, repeat: int = 20) -> str:
     tags = services.retriever.live_tags(bot)
     text = QUESTIONS[0]
     dense = services.embedders.offline().embed([text])[0]
-    parts = []
+    parts, hits = [], 0
     for mode, fusion in (("dense", "rrf"), ("sparse", "rrf"), ("hybrid", "rrf"), ("hybrid", "weighted")):
         query = VectorQuery(
             model=bot.embedding_model,
@@ -273,12 +273,12 @@ def search_modes(stack: Stack, tenant: Tenant, repeat: int = 20) -> str:
         spent = []
         for _ in range(repeat):
             started = time.perf_counter()
-            services.vectors.search(query)
+            hits = len(services.vectors.search(query))
             spent.append(time.perf_counter() - started)
         parts.append(
-            f"{mode}{'/' + fusion if mode == 'hybrid' else ''} {statistics.median(spent) * 1000:.0f}"
+            f"{mode}{'/' + fusion if mode == 'hybrid' else ''} {statistics.median(spent) * 1000:.1f}"
         )
-    return "; ".join(parts)
+    return f"{len(tags)} live sources, {hits} hits: " + "; ".join(parts)
 
 
 def drop_knowledge(stack: Stack, tenant: Tenant) -> None:

@@ -127,6 +127,9 @@ class OfflineEmbedder:
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         options.enable_mem_pattern = False  # plans memory per input shape; ours vary with every batch
+        # Idle threads would spin between batches, burning a Lambda's CPU quota (below 1,769 MB it is less
+        # than the 2 vCPUs it reports); a batch takes tens of milliseconds, so waking them costs nothing.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         input_names = frozenset(i.name for i in session.get_inputs())
