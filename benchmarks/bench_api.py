@@ -66,7 +66,8 @@ class Recorder:
     def on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         service = model.service_model.service_name
         with self.lock:
-            self.calls.append(Call(service, model.name, describe(model.name, params)))
+            detail = describe(model.name, params) if service == "dynamodb" else ""
+            self.calls.append(Call(service, model.name, detail))
 
     def during(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[Call]]:
         start = len(self.calls)
@@ -79,7 +80,8 @@ def _kind(value: str) -> str:
 
 
 def _key(item: dict[str, Any]) -> str:
-    return "/".join(_kind(item[k]["S"]) for k in ("pk", "sk") if k in item and "S" in item[k])
+    values = [item.get(k) for k in ("pk", "sk")]
+    return "/".join(_kind(v["S"]) for v in values if isinstance(v, dict) and isinstance(v.get("S"), str))
 
 
 def describe(operation: str, params: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """Chat latency: platform overhead to the first token, and non-streaming chats/s with concurrent clients.
 
 Run: PYTHONPATH=layers/shared:. .venv/bin/python benchmarks/bench_chat.py [--sizes 1000] [--tenants 10]
-     [--tenant-chunks 100] [--chats 200] [--clients 8]          (full size: --sizes 1000,10000 --tenant-chunks 1000)
+     [--tenant-chunks 50] [--chats 200] [--clients 8]          (full size: --sizes 1000,10000 --tenant-chunks 1000)
 The model is tests/support/fake_openai.py at 0 ms (bot model openai/fake-model, api_base on loopback), so
 every chat takes the real LiteLLM path and the time to the first `delta` SSE frame is the platform's own:
 auth, DynamoDB (moto in a child process), the source list, embedding the question (offline MiniLM), the
@@ -373,7 +373,7 @@ def main() -> None:
         "--sizes", default="1000", help="chunks in the tenant, comma-separated (full: 1000,10000)"
     )
     parser.add_argument("--tenants", type=int, default=10)
-    parser.add_argument("--tenant-chunks", type=int, default=100, help="chunks per tenant (full: 1000)")
+    parser.add_argument("--tenant-chunks", type=int, default=50, help="chunks per tenant (full: 1000)")
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")

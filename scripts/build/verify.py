@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="source", type=Path, help="a `sam build` folder (.aws-sam/build)")
     args = parser.parse_args(argv)
     names = args.names or [n for n, a in ARTIFACTS.items() if a.smoke]
-    folders = {n: (args.source / n if args.source else default_into(a)) for n, a in ARTIFACTS.items()}
-    if args.source:
+    source = args.source.resolve() if args.source else None
+    folders = {n: (source / n if source else default_into(a)) for n, a in ARTIFACTS.items()}
+    if source:
         folders = {n: f if f.exists() else default_into(ARTIFACTS[n]) for n, f in folders.items()}
     results = verify(names, folders)
     failed = False

@@ -406,3 +406,26 @@ def test_usage_page_draws_its_charts(page: Any, app_url: str, client: TestClient
         "Support (minirag/offline-extractive)"
     ]
     screenshot(page, "usage")
+
+
+def test_an_evaluation_run_is_started_and_its_metrics_appear(
+    page: Any, app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Graded bot")
+    ingest(client, worker, tenant, add_text(client, tenant, bot_id, HANDBOOK, name="Handbook"))
+    if _route_missing(client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers)):
+        pytest.skip("/v1/bot-profiles/{id}/evaluations is not on this server yet")
+    sign_in(page, app_url, tenant.owner_email)
+    page.goto(f"{app_url}/dashboard/#/bots?id={bot_id}")
+    page.get_by_role("tab", name="Evaluations").click()
+    form = page.get_by_role("form", name="New evaluation")
+    form.get_by_label("Questions").fill("How many days of paid holiday do I get?")
+    form.get_by_label("Expected source").select_option(label="Handbook")
+    form.get_by_role("button", name="Run evaluation").click()
+    row = page.locator("tr[data-run]")
+    expect(row).to_have_count(1)
+    ingest_until(worker, lambda: row.locator(".badge").inner_text() == "done")
+    expect(row).to_contain_text("recall")
+    runs = client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers).json()
+    assert runs[0]["status"] == "done" and runs[0]["case_count"] == 1

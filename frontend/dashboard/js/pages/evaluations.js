@@ -1,48 +1,71 @@
-// Evaluation runs of one bot: questions with an optional expected source or answer, and the runs' results.
+// Evaluation runs of one bot: questions labelled with an expected answer or an expected source, and results.
 import * as api from '../api.js';
 import { page } from '../page.js';
 
-function parseCases(text) {
+/** "question | expected answer" lines; a line without an answer expects the chosen source. */
+export function parseCases(text, sourceId) {
   return text
     .split('\n')
     .map((line) => line.split('|').map((part) => part.trim()))
     .filter(([question]) => question)
-    .map(([question, expected]) => (expected ? { question, expected_answer: expected } : { question }));
+    .map(([question, expected]) => {
+      if (expected) return { question, expected_answer: expected };
+      return sourceId ? { question, expected_source_id: sourceId } : { question };
+    });
 }
 
+const POLL_MS = 2000;
+
 export function evalPanel(botId) {
+  let timer = null;
   return page({
     botId,
     runs: [],
+    sources: [],
+    sourceId: '',
     cases: '',
 
     async init() {
       await this.load();
+      const sources = await this.attempt(() => api.get('/v1/sources', { bot_profile_id: this.botId }));
+      this.sources = sources || [];
     },
 
+    destroy() {
+      clearTimeout(timer);
+    },
+
+    /** Reloads the runs, and again every POLL_MS while one is pending or running. */
     async load() {
+      clearTimeout(timer);
       const runs = await this.attempt(() => api.get(`/v1/bot-profiles/${this.botId}/evaluations`));
       if (runs) this.runs = Array.isArray(runs) ? runs : runs.items || [];
+      if (this.runs.some((r) => r.status === 'pending' || r.status === 'running')) {
+        timer = setTimeout(() => this.load(), POLL_MS);
+      }
     },
 
     async start() {
-      const cases = parseCases(this.cases);
-      if (!cases.length) {
-        this.error = 'Write at least one question.';
+      const cases = parseCases(this.cases, this.sourceId);
+      if (!cases.length || cases.some((c) => !c.expected_answer && !c.expected_source_id)) {
+        this.error = 'Give each question an expected answer ("question | answer") or choose an expected source.';
         return;
       }
-      const run = await this.attempt(() => api.post(`/v1/bot-profiles/${this.botId}/evaluations`, { cases }));
+      const path = `/v1/bot-profiles/${this.botId}/evaluations`;
+      const run = await this.attempt(() => api.post(path, { cases }));
       if (run) {
         this.toast(`Evaluation started with ${cases.length} question(s)`);
+        this.cases = '';
         await this.load();
       }
     },
 
-    /** The scalar fields of a run (its shape is the server's business): [{name, value}]. */
-    facts(run) {
-      return Object.entries(run)
-        .filter(([name, value]) => name !== 'id' && value !== null && typeof value !== 'object')
-        .map(([name, value]) => ({ name: name.replace(/_/g, ' '), value: String(value) }));
+    /** Metrics as "name value" pairs, values with two decimals. */
+    metrics(run) {
+      return Object.entries(run.metrics || {}).map(([name, value]) => ({
+        name: name.replace(/_/g, ' '),
+        value: typeof value === 'number' ? value.toFixed(2) : String(value),
+      }));
     },
   });
 }

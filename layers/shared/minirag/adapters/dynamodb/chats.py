@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import ChatItem, MessageItem, UsageItem
-from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors, transaction
 from minirag.domain.chat import Chat, Citation, Message
 from minirag.ports import Page
 
@@ -52,7 +52,7 @@ class DynamoChatRepository:
             gsi1sk=keys.chat_sk(chat.id),
         )
         totals = self._usage(keys.usage_pk(chat.tenant_id), keys.USAGE_TOTALS)
-        with storage_errors("chat already exists"), TransactWrite(connection=self._tables.connection) as tx:
+        with storage_errors("chat already exists"), transaction(self._tables) as tx:
             tx.save(item, condition=self._chat.pk.does_not_exist())
             tx.update(totals, actions=[self._usage.day.set("all"), self._usage.chats.add(1)])
 
@@ -103,7 +103,7 @@ class DynamoChatRepository:
         if title:
             actions.append(self._chat.title.set(title))
         with storage_errors("chat was deleted meanwhile"):
-            with TransactWrite(connection=self._tables.connection) as tx:
+            with transaction(self._tables) as tx:
                 tx.save(self._message_item(tenant_id, message), condition=self._message.pk.does_not_exist())
                 tx.update(chat, actions=actions, condition=self._chat.pk.exists())
                 if message.role == "assistant" and message.model:

@@ -4,11 +4,10 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import SourceItem
-from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors, transaction
 from minirag.domain.errors import ConflictError, NotFoundError
 from minirag.domain.knowledge import RefreshSchedule, Source, SourceStatus, SourceType
 
@@ -77,7 +76,7 @@ class DynamoSourceRepository:
     def add_many(self, *, tenant_id: str, sources: list[Source]) -> None:
         with storage_errors("source already exists"):
             for start in range(0, len(sources), 100):
-                with TransactWrite(connection=self._tables.connection) as tx:
+                with transaction(self._tables) as tx:
                     for s in sources[start : start + 100]:
                         tx.save(self._item(tenant_id, s), condition=self._source.pk.does_not_exist())
 

@@ -1,13 +1,15 @@
 """Binds the item classes to one table on one endpoint, and translates storage errors."""
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import items
 from minirag.domain.errors import ConflictError, DependencyUnavailableError, UnprocessableError
@@ -73,8 +75,19 @@ def storage_errors(conflict: str = "conflicts with an existing item") -> Iterato
         if exc.cause_response_code == "ValidationException":
             raise UnprocessableError("a value is outside what the store accepts") from exc
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
+    except ClientError as exc:  # raw client calls, and what PynamoDB lets through from a transaction
+        reasons = exc.response.get("CancellationReasons") or []
+        if any((r or {}).get("Code") == "ConditionalCheckFailed" for r in reasons):
+            raise ConflictError(conflict) from exc
+        raise DependencyUnavailableError("the metadata store is unavailable") from exc
     except BotoCoreError as exc:
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
+
+
+def transaction(tables: "DynamoTables") -> TransactWrite:
+    """A write transaction with an idempotency token: if the SDK retries a commit that already succeeded
+    (a timeout after the write), DynamoDB recognises the token instead of failing the conditions."""
+    return TransactWrite(connection=tables.connection, client_request_token=str(uuid.uuid4()))
 
 
 def query_index(

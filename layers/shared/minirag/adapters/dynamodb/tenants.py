@@ -1,10 +1,8 @@
 """Tenants: the signup transaction and the tenant record."""
 
-from pynamodb.transactions import TransactWrite
-
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import GuardItem, TenantItem, TokenGuardItem, TokenItem, UserItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors, transaction
 from minirag.adapters.dynamodb.tokens import guard_item, token_item
 from minirag.adapters.dynamodb.users import login_item, user_item
 from minirag.domain.models import ApiToken, Tenant, User
@@ -33,7 +31,7 @@ class DynamoTenantRepository:
             created_at=tenant.created_at,
         )
         with storage_errors("tenant slug already taken"):
-            with TransactWrite(connection=self._tables.connection) as tx:
+            with transaction(self._tables) as tx:
                 tx.save(
                     self._guard(slug_pk, slug_sk, tenant_id=tenant.id),
                     condition=self._guard.pk.does_not_exist(),

@@ -2,11 +2,9 @@
 
 from datetime import datetime
 
-from pynamodb.transactions import TransactWrite
-
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import TokenGuardItem, TokenItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors, transaction
 from minirag.domain.errors import ConflictError
 from minirag.domain.models import ApiToken, TokenGrant
 from minirag.domain.roles import Role
@@ -47,7 +45,7 @@ class DynamoTokenRepository:
         self._guard = tables.model(TokenGuardItem)
 
     def add(self, *, tenant_id: str, token: ApiToken) -> None:
-        with storage_errors(), TransactWrite(connection=self._tables.connection) as tx:
+        with storage_errors(), transaction(self._tables) as tx:
             tx.save(token_item(self._token, token), condition=self._token.pk.does_not_exist())
             tx.save(guard_item(self._guard, token), condition=self._guard.pk.does_not_exist())
 
@@ -88,7 +86,7 @@ class DynamoTokenRepository:
                 )
             except self._token.DoesNotExist:
                 return False
-            with TransactWrite(connection=self._tables.connection) as tx:
+            with transaction(self._tables) as tx:
                 tx.update(
                     record, actions=[self._token.is_active.set(False)], condition=self._token.pk.exists()
                 )

@@ -1,10 +1,8 @@
 """Users, their login guards, and the tenant's active-owner count kept in the same transaction."""
 
-from pynamodb.transactions import TransactWrite
-
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import GuardItem, TenantItem, UserItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors, transaction
 from minirag.domain.errors import ConflictError
 from minirag.domain.models import User
 from minirag.domain.roles import Role
@@ -55,7 +53,7 @@ class DynamoUserRepository:
 
     def add(self, *, tenant_id: str, user: User) -> None:
         with storage_errors("a user with this email already exists in this tenant"):
-            with TransactWrite(connection=self._tables.connection) as tx:
+            with transaction(self._tables) as tx:
                 tx.save(login_item(self._guard, user), condition=self._guard.pk.does_not_exist())
                 tx.save(user_item(self._user, user), condition=self._user.pk.does_not_exist())
                 if _active_owner(user):
@@ -89,7 +87,7 @@ class DynamoUserRepository:
         item = user_item(self._user, user)
         unchanged = (self._user.role == previous.role.value) & (self._user.is_active == previous.is_active)
         try:
-            with storage_errors(), TransactWrite(connection=self._tables.connection) as tx:
+            with storage_errors(), transaction(self._tables) as tx:
                 tx.save(item, condition=unchanged)
                 if delta:
                     guard = self._tenant.owner_count > 1 if delta < 0 else self._tenant.pk.exists()

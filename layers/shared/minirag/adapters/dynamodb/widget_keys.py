@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import WidgetGuardItem, WidgetKeyItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors, transaction
 from minirag.domain.models import WidgetGrant, WidgetKey
 
 
@@ -41,7 +39,7 @@ class DynamoWidgetKeyRepository:
             bot_id=key.bot_id,
             **limits,
         )
-        with storage_errors(), TransactWrite(connection=self._tables.connection) as tx:
+        with storage_errors(), transaction(self._tables) as tx:
             tx.save(record, condition=self._key.pk.does_not_exist())
             tx.save(guard, condition=self._guard.pk.does_not_exist())
 
@@ -79,7 +77,7 @@ class DynamoWidgetKeyRepository:
                 return False
             if record.bot_id != bot_id:
                 return False
-            with TransactWrite(connection=self._tables.connection) as tx:
+            with transaction(self._tables) as tx:
                 tx.update(record, actions=[self._key.is_active.set(False)], condition=self._key.pk.exists())
                 tx.delete(self._guard(*keys.widget_guard(record.key_hash)))
         return True
