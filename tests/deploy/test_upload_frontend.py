@@ -1,11 +1,11 @@
 """Dashboard upload: every file under its key with a content type, config.json pointing at the same origin."""
 
 import json
+import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from scripts.build.upload_frontend import files, upload
 
@@ -19,16 +19,20 @@ def site(tmp_path: Path) -> tuple[Path, Path]:
     return dashboard, widget
 
 
-def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(tmp_path: Path) -> None:
+def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(
+    tmp_path: Path, aws_endpoint: str
+) -> None:
+    """On the shared local endpoint: moto's in-process mock_aws would reset every backend of this process
+    (the other tests' tables and queues) when it exits."""
     dashboard, widget = site(tmp_path)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="dash")
-        count = upload(s3, "dash", "https://d123.cloudfront.net/", dashboard=dashboard, widget=widget)
-        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="dash")["Contents"]}
-        index = s3.get_object(Bucket="dash", Key="index.html")
-        config = json.loads(s3.get_object(Bucket="dash", Key="config.json")["Body"].read())
-        script = s3.get_object(Bucket="dash", Key="widget/minirag-widget.js")
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=aws_endpoint)
+    bucket = f"dash-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    count = upload(s3, bucket, "https://d123.cloudfront.net/", dashboard=dashboard, widget=widget)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    index = s3.get_object(Bucket=bucket, Key="index.html")
+    config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
+    script = s3.get_object(Bucket=bucket, Key="widget/minirag-widget.js")
     assert count == 6
     assert keys == {
         "index.html",
