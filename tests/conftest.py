@@ -41,6 +41,8 @@ def make_settings(
         "table_name": aws_env["MINIRAG_TABLE_NAME"],
         "ingest_queue_url": aws_env.get("MINIRAG_INGEST_QUEUE_URL"),
         "webhook_queue_url": aws_env.get("MINIRAG_WEBHOOK_QUEUE_URL"),
+        "ingest_dlq_url": aws_env.get("MINIRAG_INGEST_DLQ_URL"),
+        "webhook_dlq_url": aws_env.get("MINIRAG_WEBHOOK_DLQ_URL"),
         "uploads_bucket": aws_env.get("MINIRAG_UPLOADS_BUCKET"),
         "jwt_secret": "test-secret-" + "x" * 40,
         "fernet_keys": new_fernet_key(),

@@ -96,3 +96,12 @@ def test_unknown_route_and_method_are_json_errors(client: TestClient) -> None:
     response = client.put("/v1/tenants")
     assert response.status_code == 405
     assert response.json()["detail"]
+
+
+def test_detailed_health_is_for_admins_and_shows_queue_depths(client: TestClient) -> None:
+    tenant = signup(client)
+    detailed = client.get("/v1/system/health/detailed", headers=tenant.headers).json()
+    assert set(detailed["queues"]) == {"ingest", "ingest_dlq", "webhooks", "webhooks_dlq"}
+    assert all(set(q) == {"waiting", "in_flight"} for q in detailed["queues"].values())
+    assert detailed["configuration"]["vector_store"] == "embedded"
+    assert "secret" not in str(detailed).lower() and "key" not in str(detailed["configuration"]).lower()

@@ -30,7 +30,7 @@ from minirag.adapters.qdrant_edge import QdrantEdgeVectorStore
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
-from minirag.adapters.sqs import SqsQueue
+from minirag.adapters.sqs import SqsQueue, queue_depths
 from minirag.config import Settings
 from minirag.domain.knowledge import BotProfile
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
@@ -267,7 +267,16 @@ def build_services(
                 "vectors": vectors.ping,
                 "queue": queue.ping,
                 "blobs": blobs.ping,
-            }
+            },
+            depths=lambda: queue_depths(
+                aws_client(settings, "sqs"),
+                {
+                    "ingest": settings.ingest_queue_url,
+                    "ingest_dlq": settings.ingest_dlq_url,
+                    "webhooks": settings.webhook_queue_url,
+                    "webhooks_dlq": settings.webhook_dlq_url,
+                },
+            ),
         ),
         bots=bots,
         sources=sources,

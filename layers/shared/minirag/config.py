@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     table_name: str = "minirag"
     ingest_queue_url: str | None = None
     webhook_queue_url: str | None = None
+    ingest_dlq_url: str | None = None
+    webhook_dlq_url: str | None = None
     uploads_bucket: str | None = None
     secrets_arn: str | None = None  # Secrets Manager secret holding jwt_secret and fernet_keys
 

@@ -36,3 +36,18 @@ class SqsQueue:
             self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailableError("the work queue is unavailable") from exc
+
+
+def queue_depths(client: Any, urls: dict[str, str | None]) -> dict[str, dict[str, int] | str]:
+    """Messages waiting and in flight per queue (the DLQs' depth is the number that needs a person)."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    depths: dict[str, dict[str, int] | str] = {}
+    for label, url in urls.items():
+        if not url:
+            continue
+        try:
+            attrs = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+            depths[label] = {"waiting": int(attrs[names[0]]), "in_flight": int(attrs[names[1]])}
+        except (BotoCoreError, ClientError):
+            depths[label] = "down"
+    return depths

@@ -22,6 +22,7 @@ def system_health_detailed(services: ServicesDep, principal: PrincipalDep) -> di
     require_role(principal, Role.ADMIN)
     report = services.health.check()
     settings = services.settings
+    report["queues"] = services.health.queue_depths()
     report["configuration"] = {
         "environment": settings.env,
         "region": settings.aws_region,
