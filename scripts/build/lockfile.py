@@ -71,18 +71,18 @@ def _dependencies(name: str, extras: frozenset[str]) -> list[tuple[str, frozense
         requires = metadata.distribution(name).requires or []
     except metadata.PackageNotFoundError as exc:
         raise LockError(f"{name} is not installed in this environment: run `make venv`") from exc
-    deps = []
+    deps: list[tuple[str, frozenset[str]]] = []
     for line in requires:
         req = Requirement(line)
         if _marker_holds(req.marker, extras):
-            deps.append((canonicalize_name(req.name), frozenset(req.extras)))
+            deps.append((str(canonicalize_name(req.name)), frozenset(req.extras)))
     return deps
 
 
 def closure(roots: Iterable[str]) -> dict[str, frozenset[str]]:
     """Canonical distribution name -> the extras needed of it, for `roots` and everything they require."""
     seen: dict[str, frozenset[str]] = {}
-    pending = [(canonicalize_name(r.name), frozenset(r.extras)) for r in map(Requirement, roots)]
+    pending = [(str(canonicalize_name(r.name)), frozenset(r.extras)) for r in map(Requirement, roots)]
     while pending:
         name, extras = pending.pop()
         known = seen.get(name)

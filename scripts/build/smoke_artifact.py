@@ -43,8 +43,8 @@ def _import(module: str) -> tuple[Any, float]:
 
 def _api_event(
     method: str, path: str, body: bytes | str | None = None, headers: dict[str, str] | None = None
-):  # type: ignore[no-untyped-def]
-    event = copy.deepcopy(json.loads((EVENTS / "api_health.json").read_text()))
+) -> dict[str, Any]:
+    event: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / "api_health.json").read_text()))
     all_headers = {**event["headers"], **(headers or {})}
     event.update(
         path=path,

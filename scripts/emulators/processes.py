@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path, url: 
     return Emulator(name, url, process, log)
 
 
-def _wait(emulator: Emulator, ready: "callable[[], bool]", timeout: float) -> Emulator:  # type: ignore[valid-type]
+def _wait(emulator: Emulator, ready: Callable[[], bool], timeout: float) -> Emulator:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if emulator.process.poll() is not None:

@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
         forwarded = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         if body or "content-length" in headers or "transfer-encoding" in headers:
             forwarded["Content-Length"] = str(len(body))
-        connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=60)
+        connection = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port, timeout=60)
         try:
             connection.request(self.command, self.path, body=body or None, headers=forwarded)
             response = connection.getresponse()
@@ -93,7 +93,7 @@ class Router:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "Router":
         self._thread.start()
