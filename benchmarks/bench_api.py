@@ -27,7 +27,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from benchmarks.results import command_line, load, machine, write_section
-from benchmarks.stack import local_stack
+from benchmarks.stack import Stack, cpu_seconds, local_stack
 from minirag.api.app import create_app
 from tests.integration.test_access_matrix import PUBLIC, call, ids_of_tenant, spec_routes
 from tests.support.api import PASSWORD, TenantCtx, bearer, login, signup, unique
@@ -245,7 +245,13 @@ def seed(client: TestClient, tenant: TenantCtx, bots: int, sources: int) -> None
 
 
 def throughput(
-    url: str, headers: dict[str, str], path: str, clients: int, per_client: int, recorder: Recorder
+    url: str,
+    headers: dict[str, str],
+    path: str,
+    clients: int,
+    per_client: int,
+    recorder: Recorder,
+    moto_pid: int,
 ) -> dict[str, float]:
     def worker(_: int) -> list[float]:
         latencies = []
@@ -262,8 +268,10 @@ def throughput(
             http.get(path)  # warm-up
     with ThreadPoolExecutor(clients) as pool:
         started, before = time.perf_counter(), len(recorder.calls)
+        cpu_app, cpu_moto = time.process_time(), cpu_seconds(moto_pid)
         latencies = [x for part in pool.map(worker, range(clients)) for x in part]
         elapsed = time.perf_counter() - started
+        cpu_app, cpu_moto = time.process_time() - cpu_app, cpu_seconds(moto_pid) - cpu_moto
         dynamo = sum(1 for c in recorder.calls[before:] if c.service == "dynamodb")
     latencies.sort()
     return {
@@ -272,27 +280,31 @@ def throughput(
         "p50": statistics.median(latencies) * 1000,
         "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
         "dynamo_per_request": dynamo / len(latencies),
+        "app_cpu_ms": cpu_app / len(latencies) * 1000,
+        "moto_cpu_ms": cpu_moto / len(latencies) * 1000,
     }
 
 
-def throughput_table(
-    stack_client: TestClient, services: Any, recorder: Recorder, args: argparse.Namespace
-) -> str:
+def throughput_table(stack: Stack, recorder: Recorder, args: argparse.Namespace) -> str:
+    stack_client, services = stack.client, stack.services
     tenant = signup(stack_client)
     seed(stack_client, tenant, args.bots, args.sources)
     lines = [
         f"{args.clients} clients x {args.requests} requests per route; tenant with {args.bots} bots and "
         f"{args.sources} sources; load average before: {load()}",
         "",
-        "| route | requests | requests/s | p50 ms | p95 ms | DynamoDB calls per request |",
-        "|---|---|---|---|---|---|",
+        "| route | requests | requests/s | p50 ms | p95 ms | DynamoDB calls per request "
+        "| CPU ms per request: app process (with the client threads) | CPU ms per request: moto |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     with serve(create_app(services)) as url:
         for path in ("/v1/bot-profiles", "/v1/sources"):
-            r = throughput(url, tenant.headers, path, args.clients, args.requests, recorder)
+            r = throughput(
+                url, tenant.headers, path, args.clients, args.requests, recorder, stack.moto_pid or 0
+            )
             lines.append(
                 f"| `GET {path}` | {r['requests']} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
-                f"{r['dynamo_per_request']:.1f} |"
+                f"{r['dynamo_per_request']:.1f} | {r['app_cpu_ms']:.1f} | {r['moto_cpu_ms']:.1f} |"
             )
             print(lines[-1], flush=True)
     lines.append(f"\nLoad average after: {load()}.")
@@ -316,7 +328,7 @@ def main() -> None:
         rows = count_routes(stack.client, recorder) + chat_rows(stack.client, recorder, stack.worker)
         calls, violations = calls_table(rows)
         print(calls, flush=True)
-        speed = throughput_table(stack.client, stack.services, recorder, args)
+        speed = throughput_table(stack, recorder, args)
     found = "\n".join(violations) if violations else "None."
     body = (
         "## API: throughput and DynamoDB calls per request (`benchmarks/bench_api.py`)\n\n"

@@ -25,7 +25,7 @@ import httpx
 
 from benchmarks.bench_chunking import make_corpus
 from benchmarks.results import command_line, load, machine, write_section
-from benchmarks.stack import Stack, local_stack, signup
+from benchmarks.stack import Stack, cpu_seconds, local_stack, signup
 from minirag.adapters.parsers import parse_document
 from minirag.api.app import create_app
 from minirag.domain.chunking import chunk_document
@@ -212,7 +212,7 @@ def first_tokens(url: str, tenants: list[Tenant], count: int, breakdown: Breakdo
     return waits
 
 
-def chats_per_second(url: str, tenant: Tenant, clients: int, count: int) -> dict[str, float]:
+def chats_per_second(url: str, tenant: Tenant, clients: int, count: int, moto_pid: int) -> dict[str, float]:
     def one(text: str) -> float:
         body = {"bot_profile_id": tenant.bot_id, "message": text}
         started = time.perf_counter()
@@ -227,10 +227,12 @@ def chats_per_second(url: str, tenant: Tenant, clients: int, count: int) -> dict
 
     with ThreadPoolExecutor(clients, initializer=init) as pool:
         list(pool.map(one, questions(clients)))  # warm-up: one chat per client
-        started = time.perf_counter()
+        started, cpu_app, cpu_moto = time.perf_counter(), time.process_time(), cpu_seconds(moto_pid)
         latencies = sorted(pool.map(one, questions(count)))
         elapsed = time.perf_counter() - started
-    return {"chats_s": count / elapsed, **percentiles(latencies)}
+        cpu_app, cpu_moto = time.process_time() - cpu_app, cpu_seconds(moto_pid) - cpu_moto
+    cpu = {"app_cpu_ms": cpu_app / count * 1000, "moto_cpu_ms": cpu_moto / count * 1000}
+    return {"chats_s": count / elapsed, **percentiles(latencies), **cpu}
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
@@ -329,10 +331,10 @@ def run(args: argparse.Namespace) -> tuple[list[str], str]:
                         cache,
                     )
                 )
-            speed = chats_per_second(url, big, args.clients, args.chats)
+            speed = chats_per_second(url, big, args.clients, args.chats, stack.moto_pid or 0)
             throughput = (
                 f"| {args.clients} | {big.chunks:,} | {args.chats} | {speed['chats_s']:.1f} | {speed['p50']:.0f} | "
-                f"{speed['p95']:.0f} | {load()} |"
+                f"{speed['p95']:.0f} | {speed['app_cpu_ms']:.0f} | {speed['moto_cpu_ms']:.0f} | {load()} |"
             )
             print(throughput, flush=True)
             drop_knowledge(stack, big)
@@ -397,8 +399,9 @@ def main() -> None:
             "",
             "Non-streaming chats, concurrent clients (threads, one keep-alive connection each):",
             "",
-            "| clients | chunks in tenant | chats | chats/s | p50 ms | p95 ms | load |",
-            "|---|---|---|---|---|---|---|",
+            "| clients | chunks in tenant | chats | chats/s | p50 ms | p95 ms | CPU ms per chat: app process "
+            "(with the client threads) | CPU ms per chat: moto | load |",
+            "|---|---|---|---|---|---|---|---|---|",
             throughput,
             "",
             "The vector store alone (QdrantVectorStore.search on the tenant's live sources, bot top_k, "

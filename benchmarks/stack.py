@@ -37,6 +37,13 @@ class Stack:
     client: TestClient
     worker: IngestWorker
     endpoint: str
+    moto_pid: int | None = None  # the emulator's process, to tell its CPU time from the app's
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -63,8 +70,8 @@ def provisioned_env(endpoint: str) -> dict[str, str]:
 
 
 @contextmanager
-def moto_process() -> Iterator[str]:
-    """benchmarks/moto_server.py in a child process; yields its endpoint, stops it on exit."""
+def moto_process() -> Iterator[tuple[str, int]]:
+    """benchmarks/moto_server.py in a child process; yields its endpoint and pid, stops it on exit."""
     port = free_port()
     command = [sys.executable, "-m", "benchmarks.moto_server", "--port", str(port)]
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
@@ -77,7 +84,7 @@ def moto_process() -> Iterator[str]:
             if child.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the benchmark moto server did not start")
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", child.pid
     finally:
         child.terminate()
         child.wait(10)
@@ -85,8 +92,10 @@ def moto_process() -> Iterator[str]:
 
 @contextmanager
 def local_stack(**overrides: Any) -> Iterator[Stack]:
-    with moto_process() as endpoint:
-        yield from _stack_on(endpoint, overrides)
+    with moto_process() as (endpoint, pid):
+        for stack in _stack_on(endpoint, overrides):
+            stack.moto_pid = pid
+            yield stack
 
 
 def _stack_on(endpoint: str, overrides: dict[str, Any]) -> Iterator[Stack]:

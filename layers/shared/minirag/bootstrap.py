@@ -6,7 +6,6 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from qdrant_client import QdrantClient
 
 from minirag.adapters.dynamodb.bots import DynamoBotRepository
 from minirag.adapters.dynamodb.chats import DynamoChatRepository
@@ -23,15 +22,14 @@ from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
-from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd, price_per_million
-from minirag.adapters.parsers import parse_document
-from minirag.adapters.qdrant import QdrantVectorStore, local_client, point_id
-from minirag.adapters.qdrant_edge import QdrantEdgeVectorStore
+from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
+from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue, queue_depths
 from minirag.config import Settings
+from minirag.domain.chunking import Document
 from minirag.domain.knowledge import BotProfile
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
@@ -112,13 +110,35 @@ def aws_client(settings: Settings, service: str) -> Any:
 
 
 def vector_store(settings: Settings) -> VectorStore:
+    """Imported here, not at module top: qdrant-client alone costs about a second of every cold start."""
     if settings.qdrant_url:
-        return QdrantVectorStore(
-            QdrantClient(url=settings.qdrant_url, api_key=qdrant_api_key(settings), timeout=10)
+        from qdrant_client import QdrantClient
+
+        from minirag.adapters.qdrant import QdrantVectorStore
+
+        client = QdrantClient(
+            url=settings.qdrant_url, api_key=qdrant_api_key(settings), timeout=10, check_compatibility=False
         )
+        return QdrantVectorStore(client)
     if settings.embedded_vector_store == "qdrant-local":
+        from minirag.adapters.qdrant import QdrantVectorStore, local_client
+
         return QdrantVectorStore(local_client(settings.data_dir / "qdrant"))
+    from minirag.adapters.qdrant_edge import QdrantEdgeVectorStore
+
     return QdrantEdgeVectorStore(settings.data_dir / "qdrant-edge")
+
+
+def parse_document(data: bytes, **kwargs: Any) -> Document:
+    from minirag.adapters.parsers import parse_document as parse
+
+    return parse(data, **kwargs)
+
+
+def point_id(*parts: object) -> str:
+    from minirag.adapters.qdrant import point_id as make
+
+    return make(*parts)
 
 
 def build_services(

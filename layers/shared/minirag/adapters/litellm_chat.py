@@ -113,14 +113,3 @@ def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
     except Exception:  # unknown models raise; they are priced at 0 rather than failing the chat
         return 0.0
     return float(prompt_cost + completion_cost)
-
-
-def price_per_million(model: str) -> tuple[float, float]:
-    """(prompt, completion) USD per million tokens from litellm's bundled map; (0, 0) when unpriced."""
-    if model.startswith("minirag/"):
-        return 0.0, 0.0
-    table = _litellm().model_cost
-    entry = table.get(model) or table.get(model.split("/", 1)[-1]) or {}
-    prompt = float(entry.get("input_cost_per_token") or 0.0)
-    completion = float(entry.get("output_cost_per_token") or 0.0)
-    return round(prompt * 1e6, 6), round(completion * 1e6, 6)

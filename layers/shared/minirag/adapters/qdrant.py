@@ -1,9 +1,7 @@
 """Qdrant vector store: one collection per embedding model, every query filtered by tenant and bot."""
 
 import atexit
-import re
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +11,10 @@ import httpx
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
+from minirag.adapters.vector_names import PREFIX, collection_name, point_id
 from minirag.domain.errors import DependencyUnavailableError
 from minirag.domain.vectors import SparseVector, VectorHit, VectorPoint, VectorQuery
 
-PREFIX = "minirag_"
-_NAMESPACE = uuid.UUID("6f1c1f55-3c39-4c57-9a3c-5d0d3f7f2a10")
 _local_clients: dict[str, QdrantClient] = {}
 _local_lock = threading.Lock()
 
@@ -32,14 +29,6 @@ def local_client(path: Path) -> QdrantClient:
             atexit.register(client.close)  # closed before interpreter teardown, not by __del__ during it
             _local_clients[key] = client
         return _local_clients[key]
-
-
-def point_id(*parts: object) -> str:
-    return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
-
-
-def collection_name(model: str) -> str:
-    return PREFIX + re.sub(r"[^a-z0-9]+", "_", model.lower()).strip("_")
 
 
 def _sparse(vector: SparseVector) -> models.SparseVector:
@@ -170,3 +159,6 @@ def _unavailable() -> Iterator[None]:
         yield
     except (httpx.HTTPError, ResponseHandlingException, UnexpectedResponse, ConnectionError) as exc:
         raise DependencyUnavailableError("the vector store is unavailable") from exc
+
+
+__all__ = ["PREFIX", "QdrantVectorStore", "collection_name", "local_client", "point_id"]

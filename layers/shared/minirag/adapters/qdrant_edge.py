@@ -21,7 +21,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from minirag.adapters.qdrant import PREFIX, collection_name
+from minirag.adapters.vector_names import PREFIX, collection_name
 from minirag.domain.errors import DependencyUnavailableError
 from minirag.domain.vectors import SparseVector, VectorHit, VectorPoint, VectorQuery
 
