@@ -1,5 +1,6 @@
 """API Gateway REST -> Mangum -> the FastAPI app (buffered responses)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from mangum import Mangum
@@ -8,11 +9,27 @@ from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
 
+try:  # provided by the Lambda runtime when SnapStart is on (ApiSnapStart=PublishedVersions)
+    from snapshot_restore_py import register_before_snapshot
+except ImportError:  # locally and without SnapStart
+
+    def register_before_snapshot(hook: Callable[[], None]) -> Callable[[], None]:
+        return hook
+
+
 _cached: Mangum | None = None
 
 
 def make_handler(services: Services | None = None) -> Mangum:
     return Mangum(create_app(services or build_services(Settings())), lifespan="off")
+
+
+@register_before_snapshot
+def _warm() -> None:
+    """Build the app before the snapshot, so restored environments answer without wiring anything."""
+    global _cached
+    if _cached is None:
+        _cached = make_handler()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
