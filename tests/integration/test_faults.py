@@ -10,6 +10,7 @@ from minirag.api.app import create_app
 from minirag.bootstrap import build_services
 from tests.conftest import make_settings
 from tests.support.api import PASSWORD, signup, unique
+from tests.support.clock import FakeClock
 from tests.support.faulty_proxy import Faults, faulty_dynamodb
 
 
@@ -57,7 +58,7 @@ def test_exhausted_retries_are_503_and_nothing_is_half_written(throttled: tuple[
 
 def test_api_tokens_have_a_request_budget(aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     settings = make_settings(aws_endpoint, aws_env, tmp_path, api_token_requests_per_minute=3)
-    with TestClient(create_app(build_services(settings))) as client:
+    with TestClient(create_app(build_services(settings, clock=FakeClock()))) as client:  # one fixed window
         tenant = signup(client)
         codes = [client.get("/v1/tenants/me", headers=tenant.headers).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
