@@ -184,6 +184,14 @@ class SourceService:
         self.get(principal, source_id)
         return self.list_sources(principal, parent_id=source_id)
 
+    def get_aggregated(self, principal: Principal, source_id: str) -> Source:
+        """One read for a leaf; parents (batch, sitemap) add one query for their children's totals."""
+        source = self.get(principal, source_id)
+        if source.source_type not in MAX_NESTING_TYPES:
+            return source
+        kids = [s for s in self._sources.list_all(tenant_id=principal.tenant_id) if s.parent_id == source.id]
+        return aggregate(source, kids)
+
     # --- change ---------------------------------------------------------------------------------------
     def update(self, principal: Principal, source_id: str, changes: dict[str, Any]) -> Source:
         require_role(principal, Role.ADMIN)

@@ -15,7 +15,7 @@ from minirag.api.knowledge_schemas import (
     UploadUrlRequest,
 )
 from minirag.domain.errors import PayloadTooLargeError
-from minirag.services.sources import SourceDraft, aggregate
+from minirag.services.sources import SourceDraft
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -122,8 +122,7 @@ def list_sources(
 
 @router.get("/{source_id}")
 def get_source(source_id: str, services: ServicesDep, principal: PrincipalDep) -> SourcePublic:
-    source = services.sources.get(principal, source_id)
-    return SourcePublic.of(aggregate(source, services.sources.children(principal, source_id)))
+    return SourcePublic.of(services.sources.get_aggregated(principal, source_id))
 
 
 @router.get("/{source_id}/children")
