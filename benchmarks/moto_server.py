@@ -11,7 +11,9 @@ remote DynamoDB would.
 
 import argparse
 import copy
+import os
 import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -74,10 +76,18 @@ def patch() -> None:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A benchmark killed before its cleanup must not leave the emulator running."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     patch()
     moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
 
