@@ -193,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-dir", type=Path, default=ROOT / ".aws-sam" / "build")
     parser.add_argument("--images-dir", type=Path, default=ROOT / "build" / "images")
     parser.add_argument("--write", action="store_true", help="replace this section of benchmarks/RESULTS.md")
-    parser.add_argument("--max-api-init", type=float, help="fail when the API handler imports slower (s)")
+    parser.add_argument(
+        "--max-api-init", type=float, help="fail when the API handler's import takes more CPU time (s)"
+    )
     parser.add_argument("--functions", nargs="*", help="only these (default: all five)")
     args = parser.parse_args(argv)
     rows = run(args)
@@ -202,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         write_section("coldstart", text)
     api = next((r for r in rows if r["target"].function == "ApiFunction"), None)
-    if args.max_api_init is not None and api and api["pyc"]["import"] > args.max_api_init:
+    # CPU time, not wall time: on a shared CI machine the wall time grows with the load average.
+    if args.max_api_init is not None and api and api["pyc"]["cpu"] > args.max_api_init:
         print(
-            f"coldstart: API handler import {api['pyc']['import']:.2f} s > {args.max_api_init} s",
+            f"coldstart: API handler import {api['pyc']['cpu']:.2f} s CPU > {args.max_api_init} s",
             file=sys.stderr,
         )
         return 1
