@@ -96,27 +96,8 @@ def list_sources(client: TestClient, headers: dict[str, str], bot_id: str) -> li
             return found
 
 
-class CachedSourceList:
-    """Retrieval reads every source of the tenant on each chat turn (to pick the live versions); on moto
-    that Query costs ~0.6 s at 200 sources, which would make this evaluation take half an hour. Sources do
-    not change while questions are asked, so with --cache-sources (the default) the list is read once per
-    tenant. Only that read is cached: embedding, search, fusion and the chat path are the app's own."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self._lists: dict[str, Any] = {}
-
-    def list_all(self, *, tenant_id: str) -> Any:
-        if tenant_id not in self._lists:
-            self._lists[tenant_id] = self._inner.list_all(tenant_id=tenant_id)
-        return self._lists[tenant_id]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
 @contextmanager
-def wired(stack: Stack, config: Config, rewrite: bool, cache_sources: bool) -> Iterator[httpx.Client]:
+def wired(stack: Stack, config: Config, rewrite: bool) -> Iterator[httpx.Client]:
     """Fresh services for one configuration, served by uvicorn over real HTTP (clients run in threads)."""
     settings = stack.services.settings.model_copy(
         update={
@@ -126,9 +107,6 @@ def wired(stack: Stack, config: Config, rewrite: bool, cache_sources: bool) -> I
         }
     )
     services = build_services(settings, embedder_for=stack.services.embedders.for_bot)
-    if cache_sources:
-        retriever: Any = services.retriever
-        retriever._sources = CachedSourceList(retriever._sources)
     with serve(create_app(services)) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client
 
@@ -152,9 +130,7 @@ def ask(client: httpx.Client, know: Knowledge, case: Case) -> dict[str, Any]:
     return {"case": case, "ranked": ranked, "scores": scores, "seconds": elapsed}
 
 
-def run(
-    stack: Stack, knowledge: dict[str, Knowledge], cases: list[Case], workers: int, cache_sources: bool
-) -> dict:
+def run(stack: Stack, knowledge: dict[str, Knowledge], cases: list[Case], workers: int) -> dict:
     """(config label, rewrite) -> per-case results. Single-turn questions are asked once per retriever
     (the rewrite needs history, so it cannot change them); conversations with the rewrite on and off."""
     results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
@@ -162,7 +138,7 @@ def run(
         for rewrite in (True, False):
             chosen = [c for c in cases if rewrite or c.first]
             started = time.perf_counter()
-            with wired(stack, config, rewrite, cache_sources) as client, ThreadPoolExecutor(workers) as pool:
+            with wired(stack, config, rewrite) as client, ThreadPoolExecutor(workers) as pool:
                 results[config.label, rewrite] = list(
                     pool.map(lambda c: ask(client, knowledge[c.corpus], c), chosen)
                 )
@@ -310,7 +286,6 @@ def main() -> None:
     parser.add_argument("--tree-size", type=int, default=50)
     parser.add_argument("--per-type", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4, help="concurrent chat clients")
-    parser.add_argument("--no-source-cache", action="store_true", help="see CachedSourceList")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     corpora = corpora_from(args)
@@ -322,7 +297,7 @@ def main() -> None:
         print(f"ingested in {time.perf_counter() - started:.0f} s", flush=True)
         ingested = time.perf_counter()
         cases = [case for c in corpora for case in c.cases]
-        results = run(stack, knowledge, cases, args.workers, not args.no_source_cache)
+        results = run(stack, knowledge, cases, args.workers)
         finished = time.perf_counter()
     seconds = [r["seconds"] for rs in results.values() for r in rs]
     timings = {

@@ -99,6 +99,18 @@ export const post = async (path, body, query) => (await call('POST', path, { bod
 export const patch = async (path, body) => (await call('PATCH', path, { body })).data;
 export const del = async (path) => (await call('DELETE', path)).data;
 
+/** A whole bare-array list: pages of 200 (the most the API gives), following X-Next-Cursor to the end. */
+export async function getAll(path, query) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await call('GET', path, { query: { ...query, limit: 200, cursor } });
+    items.push(...page.data);
+    cursor = page.headers.get('X-Next-Cursor');
+  } while (cursor);
+  return items;
+}
+
 /** POST /v1/chat with stream:true, read with fetch + ReadableStream (EventSource cannot POST). */
 export async function streamChat(body, handlers, signal) {
   let response;

@@ -1,6 +1,7 @@
 """The one place adapters are chosen: builds the Services container from Settings."""
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from minirag.security.passwords import PasswordHasher
 from minirag.services.api_tokens import ApiTokenService
 from minirag.services.auth import AuthService, LoginLimits
 from minirag.services.bots import BotDefaults, BotService
+from minirag.services.budget import RequestBudget
 from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
@@ -159,6 +161,7 @@ def build_services(
     bot_repo = DynamoBotRepository(tables)
     source_repo = DynamoSourceRepository(tables)
     limiter = DynamoRateLimiter(tables)
+    budget = RequestBudget(limiter)  # one per process: it holds the units this process has reserved
     hasher = PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
@@ -238,6 +241,7 @@ def build_services(
         ),
         count_feedback=stats_repo.add_feedback,
         rewrite_followups=settings.rewrite_followups,
+        executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieval"),
     )
     ingestion = IngestionService(
         sources=source_repo,
@@ -274,6 +278,7 @@ def build_services(
             tokens=tokens,
             sessions=DynamoSessionRepository(tables),
             limiter=limiter,
+            budget=budget,
             hasher=hasher,
             jwt=jwt,
             clock=clock,
@@ -337,10 +342,8 @@ def build_services(
             clock=clock,
             inline_limit_bytes=settings.export_inline_bytes,
         ),
-        stats=StatsService(
-            stats=stats_repo, bots=bot_repo, sources=source_repo, clock=clock, prices=price_per_million
-        ),
+        stats=StatsService(stats=stats_repo, bots=bot_repo, clock=clock, prices=price_per_million),
         widget_keys=WidgetKeyService(
-            keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, clock=clock
+            keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, budget=budget, clock=clock
         ),
     )

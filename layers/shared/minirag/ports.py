@@ -73,8 +73,8 @@ class SessionRepository(Protocol):
 
 
 class RateLimiter(Protocol):
-    def hit(self, *, key: str, window_seconds: int, now: datetime) -> int:
-        """Count one event in the current fixed window; returns the count so far."""
+    def hit(self, *, key: str, window_seconds: int, now: datetime, amount: int = 1) -> int:
+        """Add `amount` events to the current fixed window atomically; returns the count after adding."""
 
     def count(self, *, key: str, window_seconds: int, now: datetime) -> int: ...
 
@@ -88,6 +88,9 @@ class BotRepository(Protocol):
 
     def list_all(self, *, tenant_id: str) -> list[BotProfile]: ...
 
+    def deactivate(self, *, tenant_id: str, bot_id: str, at: datetime) -> None:
+        """Active to inactive exactly once; NotFoundError when it is missing or already inactive."""
+
     def save(self, *, tenant_id: str, bot: BotProfile) -> None: ...
 
 
@@ -99,14 +102,16 @@ class SourceRepository(Protocol):
 
     def list_all(self, *, tenant_id: str) -> list[Source]: ...
 
-    def save(self, *, tenant_id: str, source: Source) -> None: ...
+    def save(self, *, tenant_id: str, source: Source) -> None:
+        """Then a new sources revision on its bot (BotProfile.sources_rev)."""
 
     def claim(self, *, tenant_id: str, source_id: str, at: datetime) -> Source:
         """Mark processing unless it already is (ConflictError then)."""
 
     def progress(self, *, tenant_id: str, source_id: str, done: int, total: int) -> None: ...
 
-    def delete(self, *, tenant_id: str, source_ids: list[str]) -> None: ...
+    def delete(self, *, tenant_id: str, bot_id: str, source_ids: list[str]) -> None:
+        """The sources (one bot's), and a new sources revision on the bot."""
 
     def due_for_refresh(self, *, now: datetime, limit: int) -> list[tuple[str, str]]: ...
 
@@ -157,7 +162,8 @@ class ChatModel(Protocol):
 
 
 class ChatRepository(Protocol):
-    def create(self, *, chat: Chat) -> None: ...
+    def create(self, *, chat: Chat, first: Message | None = None) -> None:
+        """The chat row, with its first message in the same write when given."""
 
     def get(self, *, tenant_id: str, chat_id: str) -> Chat | None: ...
 

@@ -30,7 +30,7 @@ export function botsPage() {
 
     async load() {
       this.loading = true;
-      const bots = await this.attempt(() => api.get('/v1/bot-profiles'));
+      const bots = await this.attempt(() => api.getAll('/v1/bot-profiles'));
       if (bots) this.bots = bots;
       this.loading = false;
     },

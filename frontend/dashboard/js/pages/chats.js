@@ -18,7 +18,7 @@ export function chatsPage() {
 
     async init() {
       this.botId = this.params.bot || '';
-      this.bots = (await this.attempt(() => api.get('/v1/bot-profiles'))) || [];
+      this.bots = (await this.attempt(() => api.getAll('/v1/bot-profiles'))) || [];
       await this.load();
       if (this.params.id) await this.open(this.params.id);
     },

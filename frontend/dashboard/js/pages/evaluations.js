@@ -27,7 +27,7 @@ export function evalPanel(botId) {
 
     async init() {
       await this.load();
-      const sources = await this.attempt(() => api.get('/v1/sources', { bot_profile_id: this.botId }));
+      const sources = await this.attempt(() => api.getAll('/v1/sources', { bot_profile_id: this.botId }));
       this.sources = sources || [];
     },
 

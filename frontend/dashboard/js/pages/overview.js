@@ -32,8 +32,8 @@ export function overviewPage() {
       }
       await this.attempt(async () => {
         const [bots, sources, chats] = await Promise.all([
-          api.get('/v1/bot-profiles'),
-          api.get('/v1/sources'),
+          api.getAll('/v1/bot-profiles'),
+          api.getAll('/v1/sources'),
           api.call('GET', '/v1/chat', { query: { limit: 200 } }),
         ]);
         const more = chats.headers.get('X-Next-Cursor') ? '+' : '';

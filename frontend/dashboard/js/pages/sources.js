@@ -21,7 +21,7 @@ export function sourcesPage() {
     async init() {
       this.botId = this.params.bot || '';
       this.adding = Boolean(this.params.new) && this.$store.session.isAdmin;
-      this.bots = (await this.attempt(() => api.get('/v1/bot-profiles'))) || [];
+      this.bots = (await this.attempt(() => api.getAll('/v1/bot-profiles'))) || [];
       if (!this.botId && this.bots.length) this.botId = this.bots[0].id;
       await this.load();
     },
@@ -34,7 +34,7 @@ export function sourcesPage() {
     async load() {
       clearTimeout(timer);
       const query = this.botId ? { bot_profile_id: this.botId } : {};
-      const sources = await this.attempt(() => api.get('/v1/sources', query));
+      const sources = await this.attempt(() => api.getAll('/v1/sources', query));
       if (sources) this.sources = sources;
       if (this.expanded) await this.loadChildren(this.expanded);
       const busy = this.sources.some((s) => BUSY.includes(s.status));
@@ -56,7 +56,7 @@ export function sourcesPage() {
     },
 
     async loadChildren(id) {
-      const kids = await this.attempt(() => api.get(`/v1/sources/${id}/children`));
+      const kids = await this.attempt(() => api.getAll(`/v1/sources/${id}/children`));
       if (kids) this.children = { ...this.children, [id]: kids };
     },
 

@@ -14,7 +14,7 @@ export function tokensPage() {
 
     async load() {
       this.loading = true;
-      const tokens = await this.attempt(() => api.get('/v1/api-tokens'));
+      const tokens = await this.attempt(() => api.getAll('/v1/api-tokens'));
       if (tokens) this.tokens = tokens;
       this.loading = false;
     },

@@ -16,7 +16,7 @@ export function usersPage() {
 
     async load() {
       this.loading = true;
-      const users = await this.attempt(() => api.get('/v1/users'));
+      const users = await this.attempt(() => api.getAll('/v1/users'));
       if (users) this.users = users;
       this.loading = false;
     },

@@ -25,7 +25,7 @@ export function webhooksPage() {
 
     async load() {
       this.loading = true;
-      const hooks = await this.attempt(() => api.get('/v1/webhooks'));
+      const hooks = await this.attempt(() => api.getAll('/v1/webhooks'));
       if (hooks) this.hooks = Array.isArray(hooks) ? hooks : hooks.items || [];
       this.loading = false;
     },

@@ -64,7 +64,11 @@ class OfflineEmbedder:
     """Embedder port. Nothing is read until the first embed or count_tokens call (or warm()).
 
     model_dir, if given, holds model.onnx and tokenizer.json (for tests and Lambda layers); otherwise the
-    files are found in the installed packages. intra_op_threads defaults to every core this process may use.
+    files are found in the installed packages. intra_op_threads defaults to every core this process may use;
+    a single text (a chat's question) runs on a one-thread session instead, loaded on first such call: a
+    forward pass of a dozen tokens is too short to share, and on a busy or fractional-vCPU host (a Lambda
+    below 1,769 MB) the second thread made it slower (12 to 17 ms on one thread vs 33 to 37 ms on two at
+    load ~5 here).
     """
 
     model_name: str = "offline/all-minilm-l6-v2"
@@ -85,11 +89,12 @@ class OfflineEmbedder:
         self._threads = intra_op_threads or os.process_cpu_count() or 1
         self._lock = threading.Lock()
         self._loaded: _Model | None = None
+        self._single: _Model | None = None
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        model = self._model()
+        model = self._model() if len(texts) > 1 or self._threads == 1 else self._single_model()
         encodings = model.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
         pieces = [encoding.ids[: self.max_input_tokens] for encoding in encodings]
         vectors = np.empty((len(pieces), self.dimension), dtype=np.float32)
@@ -115,7 +120,16 @@ class OfflineEmbedder:
                 model = self._loaded
         return model
 
-    def _load(self) -> _Model:
+    def _single_model(self) -> _Model:
+        model = self._single
+        if model is None:
+            with self._lock:
+                if self._single is None:
+                    self._single = self._load(threads=1)
+                model = self._single
+        return model
+
+    def _load(self, threads: int | None = None) -> _Model:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -124,7 +138,7 @@ class OfflineEmbedder:
         tokenizer.no_truncation()  # tokenizer.json ships with truncation and padding to 128
         tokenizer.no_padding()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
+        options.intra_op_num_threads = threads or self._threads
         options.inter_op_num_threads = 1
         options.enable_mem_pattern = False  # plans memory per input shape; ours vary with every batch
         # Idle threads would spin between batches, burning a Lambda's CPU quota (below 1,769 MB it is less

@@ -1,12 +1,12 @@
 """Request and response models of the chat routes."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from minirag.api.schemas import StrictModel
-from minirag.domain.chat import Chat, Citation, Message, Usage
+from minirag.api.schemas import PublicModel, StrictModel
+from minirag.domain.chat import Message
 
 
 class ChatRequest(StrictModel):
@@ -17,7 +17,7 @@ class ChatRequest(StrictModel):
     source_ids: Annotated[list[str], Field(max_length=100)] | None = None
 
 
-class CitationPublic(BaseModel):
+class CitationPublic(PublicModel):
     n: int
     chunk_id: str
     source_id: str
@@ -25,12 +25,8 @@ class CitationPublic(BaseModel):
     content: str
     score: float
 
-    @classmethod
-    def of(cls, c: Citation) -> "CitationPublic":
-        return cls(**c.as_dict())
 
-
-class MessagePublic(BaseModel):
+class MessagePublic(PublicModel):
     id: str
     chat_id: str
     role: str
@@ -43,32 +39,17 @@ class MessagePublic(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, m: Message) -> "MessagePublic":
-        sources = [CitationPublic.of(c) for c in m.sources] if m.role == "assistant" else None
-        return cls(
-            id=m.id,
-            chat_id=m.chat_id,
-            role=m.role,
-            content=m.content,
-            sources=sources,
-            prompt_tokens=m.prompt_tokens,
-            completion_tokens=m.completion_tokens,
-            feedback=m.feedback,
-            error=m.error,
-            created_at=m.created_at,
-        )
+    def derived(cls, m: Message) -> dict[str, Any]:
+        """Citations belong to answers; a question has none (null, not [])."""
+        return {"sources": [CitationPublic.of(c) for c in m.sources] if m.role == "assistant" else None}
 
 
-class UsagePublic(BaseModel):
+class UsagePublic(PublicModel):
     model: str
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
     cost_usd: float
-
-    @classmethod
-    def of(cls, u: Usage) -> "UsagePublic":
-        return cls(**u.as_dict())
 
 
 class ChatAnswer(BaseModel):
@@ -78,7 +59,7 @@ class ChatAnswer(BaseModel):
     usage: UsagePublic
 
 
-class ChatPublic(BaseModel):
+class ChatPublic(PublicModel):
     id: str
     bot_profile_id: str
     title: str
@@ -87,16 +68,3 @@ class ChatPublic(BaseModel):
     total_completion_tokens: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, c: Chat) -> "ChatPublic":
-        return cls(
-            id=c.id,
-            bot_profile_id=c.bot_profile_id,
-            title=c.title,
-            message_count=c.message_count,
-            total_prompt_tokens=c.total_prompt_tokens,
-            total_completion_tokens=c.total_completion_tokens,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )

@@ -5,9 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from minirag.api.schemas import Name, StrictModel
+from minirag.api.schemas import Name, PublicModel, StrictModel
 from minirag.domain.knowledge import (
-    BotProfile,
     Credentials,
     RefreshSchedule,
     Source,
@@ -61,7 +60,7 @@ class BotUpdate(BotFields):
     embedding_model: ModelName | None = None
 
 
-class BotPublic(BaseModel):
+class BotPublic(PublicModel):
     id: str
     name: str
     description: str | None
@@ -78,11 +77,6 @@ class BotPublic(BaseModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, bot: BotProfile) -> "BotPublic":
-        fields = {name: getattr(bot, name) for name in cls.model_fields}
-        return cls(**fields)
 
 
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -132,7 +126,7 @@ class Progress(BaseModel):
     total: int
 
 
-class SourcePublic(BaseModel):
+class SourcePublic(PublicModel):
     id: str
     bot_profile_id: str
     parent_id: str | None
@@ -155,9 +149,8 @@ class SourcePublic(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, s: Source) -> "SourcePublic":
-        fields = {name: getattr(s, name) for name in cls.model_fields if name != "progress"}
-        return cls(**fields, progress=Progress(done=s.progress_done, total=s.progress_total))
+    def derived(cls, s: Source) -> dict[str, Any]:
+        return {"progress": Progress(done=s.progress_done, total=s.progress_total)}
 
 
 class BatchPublic(BaseModel):

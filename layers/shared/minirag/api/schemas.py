@@ -1,11 +1,10 @@
 """Request and response models of the tenancy and auth routes (names: *Create, *Update, *Public)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from minirag.domain.models import ApiToken, Tenant, User
 from minirag.domain.roles import Role
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,100}$")]
@@ -29,6 +28,21 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PublicModel(BaseModel):
+    """A response read from a domain object: each field is the attribute of the same name, except the
+    ones `derived` returns (renamed or computed), so a mapper lists only what differs."""
+
+    @classmethod
+    def of(cls, source: Any) -> Self:
+        derived = cls.derived(source)
+        copied = {name: getattr(source, name) for name in cls.model_fields if name not in derived}
+        return cls(**copied, **derived)
+
+    @classmethod
+    def derived(cls, source: Any) -> dict[str, Any]:
+        return {}
+
+
 class TenantCreate(StrictModel):
     tenant_name: Name
     tenant_slug: Slug
@@ -37,7 +51,7 @@ class TenantCreate(StrictModel):
     owner_display_name: DisplayName | None = None
 
 
-class TenantPublic(BaseModel):
+class TenantPublic(PublicModel):
     id: str
     name: str
     slug: str
@@ -45,31 +59,14 @@ class TenantPublic(BaseModel):
     plan: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, t: Tenant) -> "TenantPublic":
-        return cls(
-            id=t.id, name=t.name, slug=t.slug, is_active=t.is_active, plan=t.plan, created_at=t.created_at
-        )
 
-
-class UserPublic(BaseModel):
+class UserPublic(PublicModel):
     id: str
     email: str
     display_name: str | None
     role: Role
     is_active: bool
     created_at: datetime
-
-    @classmethod
-    def of(cls, u: User) -> "UserPublic":
-        return cls(
-            id=u.id,
-            email=u.email,
-            display_name=u.display_name,
-            role=u.role,
-            is_active=u.is_active,
-            created_at=u.created_at,
-        )
 
 
 class SignupPublic(BaseModel):
@@ -106,7 +103,7 @@ class ApiTokenCreate(StrictModel):
     role: Role | None = None
 
 
-class ApiTokenPublic(BaseModel):
+class ApiTokenPublic(PublicModel):
     id: str
     name: str
     token_prefix: str
@@ -115,19 +112,6 @@ class ApiTokenPublic(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, t: ApiToken) -> "ApiTokenPublic":
-        return cls(
-            id=t.id,
-            name=t.name,
-            token_prefix=t.token_prefix,
-            role=t.role,
-            is_active=t.is_active,
-            expires_at=t.expires_at,
-            last_used_at=t.last_used_at,
-            created_at=t.created_at,
-        )
 
 
 class ApiTokenCreated(ApiTokenPublic):

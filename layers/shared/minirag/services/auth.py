@@ -17,6 +17,7 @@ from minirag.ports import (
 from minirag.security.jwt_codec import JwtClaims, JwtCodec, looks_like_jwt
 from minirag.security.passwords import PasswordHasher
 from minirag.security.tokens import hash_token
+from minirag.services.budget import RequestBudget
 from minirag.services.guards import enforce_limit, retry_after
 
 _TOUCH_EVERY = timedelta(seconds=60)
@@ -48,6 +49,7 @@ class AuthService:
         tokens: TokenRepository,
         sessions: SessionRepository,
         limiter: RateLimiter,
+        budget: RequestBudget,
         hasher: PasswordHasher,
         jwt: JwtCodec,
         clock: Clock,
@@ -58,6 +60,7 @@ class AuthService:
         self._tokens = tokens
         self._sessions = sessions
         self._limiter = limiter
+        self._budget = budget
         self._hasher = hasher
         self._jwt = jwt
         self._clock = clock
@@ -154,8 +157,7 @@ class AuthService:
         if grant.expires_at is not None and grant.expires_at <= now:
             raise AuthenticationError("token expired")
         if self._limits.token_requests_per_minute:
-            enforce_limit(
-                self._limiter,
+            self._budget.spend(
                 key=f"token#{grant.token_id}",
                 limit=self._limits.token_requests_per_minute,
                 window_seconds=60,

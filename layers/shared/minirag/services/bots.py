@@ -95,10 +95,7 @@ class BotService:
 
     def deactivate(self, principal: Principal, bot_id: str) -> None:
         require_role(principal, Role.ADMIN)
-        bot = self.get(principal, bot_id, active_only=True)
-        self._bots.save(
-            tenant_id=principal.tenant_id, bot=replace(bot, is_active=False, updated_at=self._clock.now())
-        )
+        self._bots.deactivate(tenant_id=principal.tenant_id, bot_id=bot_id, at=self._clock.now())
         self._queue.send({"type": "purge_bot", "tenant_id": principal.tenant_id, "bot_id": bot_id})
 
     def credentials(self, bot: BotProfile) -> Credentials:

@@ -3,7 +3,9 @@
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 
 from minirag.domain.chat import (
     Chat,
@@ -66,6 +68,7 @@ class ChatService:
         on_message: Callable[[Chat, Message], object] | None = None,
         count_feedback: Callable[..., object] | None = None,
         rewrite_followups: bool = True,
+        executor: Executor | None = None,
     ) -> None:
         self._bots = bots
         self._chats = chats
@@ -79,6 +82,7 @@ class ChatService:
         self._count_feedback = count_feedback
         self._rewrite_followups = rewrite_followups
         self._model_timeout_s = model_timeout_s
+        self._executor = executor
 
     def prepare(
         self,
@@ -91,16 +95,24 @@ class ChatService:
         origin: str = "api",
         history: list[Turn] | None = None,
     ) -> PreparedTurn:
-        """Everything before the model: the question is stored first, so a failure later loses nothing."""
+        """Everything before the model: the question is stored first, so a failure later loses nothing.
+
+        With an executor, retrieval (embedding, vector search) runs while the question is written;
+        the model is only called once both are done."""
         bot = self._bot(principal, bot_id)
-        chat, stored = self._chat(principal, bot, chat_id, text, origin)
+        chat, stored, is_new = self._chat(principal, bot, chat_id, text, origin)
         history = stored if history is None else history
         question = Message(
             id=new_id(), chat_id=chat.id, role="user", content=text, created_at=self._clock.now()
         )
-        self._chats.add_message(tenant_id=principal.tenant_id, message=question, bot_id=bot.id)
         query = standalone_query(text, history) if self._rewrite_followups else text
-        hits = self._retriever.search(bot, query, source_ids=source_ids)
+        search = partial(self._retriever.search, bot, query, source_ids=source_ids)
+        pending = self._executor.submit(search) if self._executor is not None else None
+        if is_new:
+            self._chats.create(chat=chat, first=question)
+        else:
+            self._chats.add_message(tenant_id=principal.tenant_id, message=question, bot_id=bot.id)
+        hits = pending.result() if pending is not None else search()
         citations, blocks = _citations(hits)
         creds = self._credentials(bot)
         messages = build_messages(
@@ -132,7 +144,8 @@ class ChatService:
 
     def _chat(
         self, principal: Principal, bot: BotProfile, chat_id: str | None, text: str, origin: str
-    ) -> tuple[Chat, list[Turn]]:
+    ) -> tuple[Chat, list[Turn], bool]:
+        """The chat (a new one is not written yet: its first message goes with it) and its history."""
         if chat_id is None:
             now = self._clock.now()
             chat = Chat(
@@ -144,13 +157,12 @@ class ChatService:
                 updated_at=now,
                 origin=origin,
             )
-            self._chats.create(chat=chat)
-            return chat, []
+            return chat, [], True
         found = self._chats.get(tenant_id=principal.tenant_id, chat_id=chat_id)
         if found is None or found.bot_profile_id != bot.id or not _may_use(principal, found):
             raise NotFoundError("chat not found")
         recent = self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id, newest=HISTORY_MESSAGES)
-        return found, [Turn(m.role, m.content) for m in recent if m.content and not m.error]
+        return found, [Turn(m.role, m.content) for m in recent if m.content and not m.error], False
 
     def run(self, turn: PreparedTurn) -> Iterator[ChatEvent]:
         """sources -> delta* -> done, or error with the partial answer stored and flagged."""

@@ -102,10 +102,11 @@ class ExportService:
         return self._file(principal, pairs, fmt, "chats")
 
     def one(self, principal: Principal, chat_id: str, fmt: str) -> ExportFile:
+        """One ownership check reads the chat; its messages then come straight from the repository
+        (ChatService.messages would read the chat a second time)."""
         chat = self._chat.get(principal, chat_id)
-        return self._file(
-            principal, [(chat, self._chat.messages(principal, chat_id))], fmt, f"chat-{chat_id}"
-        )
+        messages = self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat.id)
+        return self._file(principal, [(chat, messages)], fmt, f"chat-{chat_id}")
 
     def _all_chats(self, principal: Principal, bot_id: str | None) -> list[Chat]:
         chats: list[Chat] = []

@@ -1,5 +1,8 @@
 """Hybrid retrieval for a bot: only live versions of its active sources, filtered by tenant and bot."""
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +18,51 @@ class RetrievalSettings:
     fusion: str = "rrf"  # rrf | weighted
 
 
+class LiveSources:
+    """A bot's live (source id, tag) pairs, kept per process under the bot's `sources_rev`.
+
+    Every source save or delete writes a new random revision on the bot item after the source write,
+    and chat reads the bot item anyway: a cached list is reused only while the revision read with the
+    bot is the one it was built under, so a chat turn skips the tenant's source query without ever
+    using a list older than its bot read. `max_age_s` bounds the damage of a revision write that failed
+    after its source write (the error reached the caller, who retries)."""
+
+    def __init__(
+        self,
+        sources: SourceRepository,
+        *,
+        max_age_s: float = 60.0,
+        max_bots: int = 512,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sources = sources
+        self._max_age_s = max_age_s
+        self._max_bots = max_bots
+        self._now = now
+        self._lock = threading.Lock()
+        self._cached: OrderedDict[tuple[str, str], tuple[str, float, list[tuple[str, str]]]] = OrderedDict()
+
+    def of(self, bot: BotProfile) -> list[tuple[str, str]]:
+        key = (bot.tenant_id, bot.id)
+        with self._lock:
+            hit = self._cached.get(key)
+        if hit is not None and bot.sources_rev == hit[0] and self._now() - hit[1] < self._max_age_s:
+            return hit[2]
+        loaded_at = self._now()
+        live = [
+            (s.id, s.live_tag)
+            for s in self._sources.list_all(tenant_id=bot.tenant_id)
+            if s.bot_profile_id == bot.id and s.is_active and s.version > 0
+        ]
+        if bot.sources_rev is not None:
+            with self._lock:
+                self._cached[key] = (bot.sources_rev, loaded_at, live)
+                self._cached.move_to_end(key)
+                while len(self._cached) > self._max_bots:
+                    self._cached.popitem(last=False)
+        return live
+
+
 class Retriever:
     def __init__(
         self,
@@ -24,7 +72,7 @@ class Retriever:
         embedder_for: Callable[[BotProfile], Embedder],
         settings: RetrievalSettings,
     ) -> None:
-        self._sources = sources
+        self._live = LiveSources(sources)
         self._vectors = vectors
         self._embedder_for = embedder_for
         self.settings = settings
@@ -32,11 +80,7 @@ class Retriever:
     def live_tags(self, bot: BotProfile, source_ids: list[str] | None = None) -> list[str]:
         """Deleted or switched-off sources drop out here, even before their vectors are gone."""
         chosen = set(source_ids or [])
-        return [
-            s.live_tag
-            for s in self._sources.list_all(tenant_id=bot.tenant_id)
-            if s.bot_profile_id == bot.id and s.is_active and s.version > 0 and (not chosen or s.id in chosen)
-        ]
+        return [tag for source_id, tag in self._live.of(bot) if not chosen or source_id in chosen]
 
     def search(
         self,

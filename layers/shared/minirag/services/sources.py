@@ -235,7 +235,9 @@ class SourceService:
             self._vectors.delete_source(tenant_id=principal.tenant_id, source_id=member.id)
             self._blobs.delete_prefix(f"tenants/{principal.tenant_id}/sources/{member.id}/")
             self._blobs.delete_prefix(f"incoming/{principal.tenant_id}/{member.id}/")
-        self._sources.delete(tenant_id=principal.tenant_id, source_ids=[m.id for m in family])
+        self._sources.delete(
+            tenant_id=principal.tenant_id, bot_id=source.bot_profile_id, source_ids=[m.id for m in family]
+        )
 
     # --- ingestion triggers ---------------------------------------------------------------------------
     def ingest(self, principal: Principal, source_id: str) -> Source:

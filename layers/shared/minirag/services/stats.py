@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from minirag.domain.models import Principal
-from minirag.ports import BotRepository, Clock, SourceRepository
+from minirag.ports import BotRepository, Clock
 
 
 class StatsRepository(Protocol):
@@ -23,36 +23,52 @@ def _sum(rows: Iterable[dict[str, Any]], *names: str) -> dict[str, float]:
     return out
 
 
+def _of_kind(rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [r for r in rows if r["kind"] == kind]
+
+
+def _bot_totals(bot_rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]], dict[str, float]]]:
+    """Per bot id (sorted) its rows and summed usage, leaving out bots without requests in the window."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in bot_rows:
+        grouped[row["bot_id"]].append(row)
+    totals = [
+        (bot_id, rows, _sum(rows, "prompt_tokens", "completion_tokens", "requests", "cost_usd"))
+        for bot_id, rows in sorted(grouped.items())
+    ]
+    return [(bot_id, rows, t) for bot_id, rows, t in totals if t["requests"]]
+
+
 class StatsService:
     def __init__(
         self,
         *,
         stats: StatsRepository,
         bots: BotRepository,
-        sources: SourceRepository,
         clock: Clock,
         prices: Callable[[str], tuple[float, float]],
     ) -> None:
         self._stats = stats
         self._bots = bots
-        self._sources = sources
         self._clock = clock
         self._prices = prices
 
-    def _rows(self, principal: Principal, days: int, kind: str) -> list[dict[str, Any]]:
+    def _window(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        """Both kinds of daily rows of the last `days` days: one query, for routes that need both."""
         today = self._clock.now().date()
         first = (today - timedelta(days=max(days, 1) - 1)).isoformat()
-        rows = self._stats.days(tenant_id=principal.tenant_id, first_day=first, last_day=today.isoformat())
-        return [r for r in rows if r["kind"] == kind]
+        return self._stats.days(tenant_id=principal.tenant_id, first_day=first, last_day=today.isoformat())
+
+    def _rows(self, principal: Principal, days: int, kind: str) -> list[dict[str, Any]]:
+        return _of_kind(self._window(principal, days), kind)
 
     def overview(self, principal: Principal) -> dict[str, Any]:
+        """One read: the counts live on the tenant's TOTALS item, moved by the writes they count."""
         totals = self._stats.totals(tenant_id=principal.tenant_id)
-        bots = [b for b in self._bots.list_all(tenant_id=principal.tenant_id) if b.is_active]
-        sources = self._sources.list_all(tenant_id=principal.tenant_id)
         prompt, completion = int(totals["prompt_tokens"]), int(totals["completion_tokens"])
         return {
-            "bot_profiles": len(bots),
-            "sources": len(sources),
+            "bot_profiles": int(totals["bot_profiles"]),
+            "sources": int(totals["sources"]),
             "chats": int(totals["chats"]),
             "messages": int(totals["messages"]),
             "total_prompt_tokens": prompt,
@@ -76,8 +92,11 @@ class StatsService:
         ]
 
     def by_model(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        return self._model_totals(self._rows(principal, days, "model"))
+
+    def _model_totals(self, model_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._rows(principal, days, "model"):
+        for row in model_rows:
             grouped[row["model"]].append(row)
         out = []
         for model, rows in sorted(grouped.items()):
@@ -98,15 +117,12 @@ class StatsService:
         return out
 
     def by_bot(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+        used = _bot_totals(self._rows(principal, days, "bot"))
+        if not used:
+            return []  # nothing to name: the bot query is skipped
         bots = {b.id: b for b in self._bots.list_all(tenant_id=principal.tenant_id)}
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._rows(principal, days, "bot"):
-            grouped[row["bot_id"]].append(row)
         out = []
-        for bot_id, rows in sorted(grouped.items()):
-            t = _sum(rows, "prompt_tokens", "completion_tokens", "requests", "cost_usd")
-            if not t["requests"]:
-                continue
+        for bot_id, rows, t in used:
             bot = bots.get(bot_id)
             out.append(
                 {
@@ -123,9 +139,12 @@ class StatsService:
         return out
 
     def cost_estimate(self, principal: Principal, days: int) -> dict[str, Any]:
-        by_model = self.by_model(principal, days)
+        """One query for all three views; bot ids need no names, so the bot list is not read."""
+        rows = self._window(principal, days)
+        model_rows = _of_kind(rows, "model")
+        by_model = self._model_totals(model_rows)
         total = sum(m["cost_usd"] for m in by_model)
-        active = len({r["day"] for r in self._rows(principal, days, "model") if r["requests"]})
+        active = len({r["day"] for r in model_rows if r["requests"]})
         daily = total / active if active else 0.0
         return {
             "total_cost_usd": round(total, 10),
@@ -133,7 +152,7 @@ class StatsService:
             "projected_monthly_usd": round(daily * 30, 10),
             "active_days": active,
             "by_model": {m["model"]: m["cost_usd"] for m in by_model},
-            "by_bot": {b["bot_profile_id"]: b["cost_usd"] for b in self.by_bot(principal, days)},
+            "by_bot": {b: round(t["cost_usd"], 10) for b, _, t in _bot_totals(_of_kind(rows, "bot"))},
         }
 
     def pricing(self, principal: Principal, defaults: Iterable[str]) -> dict[str, Any]:
@@ -147,7 +166,7 @@ class StatsService:
 
     def feedback(self, principal: Principal, days: int, bot_id: str | None) -> dict[str, Any]:
         rows = [r for r in self._rows(principal, days, "bot") if bot_id is None or r["bot_id"] == bot_id]
-        bots = {b.id: b.name for b in self._bots.list_all(tenant_id=principal.tenant_id)}
+        bots = {b.id: b.name for b in self._bots.list_all(tenant_id=principal.tenant_id)} if rows else {}
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             grouped[row["bot_id"]].append(row)

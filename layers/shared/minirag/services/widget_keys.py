@@ -14,6 +14,7 @@ from minirag.domain.models import Principal, WidgetKey
 from minirag.domain.roles import Role
 from minirag.ports import BotRepository, Clock, RateLimiter, WidgetKeyRepository
 from minirag.security.tokens import display_prefix, generate_token, hash_token
+from minirag.services.budget import RequestBudget
 from minirag.services.guards import enforce_limit, require_role
 
 WIDGET_KEY_PREFIX = "mrwk_"
@@ -35,12 +36,22 @@ def normalise_origin(origin: str) -> str:
 
 
 class WidgetKeyService:
+    """The per-minute limit is leased (`budget`); the daily message limit counts every message, because
+    units reserved by an instance that then goes idle would stay lost for the rest of the day."""
+
     def __init__(
-        self, *, keys: WidgetKeyRepository, bots: BotRepository, limiter: RateLimiter, clock: Clock
+        self,
+        *,
+        keys: WidgetKeyRepository,
+        bots: BotRepository,
+        limiter: RateLimiter,
+        budget: RequestBudget,
+        clock: Clock,
     ) -> None:
         self._keys = keys
         self._bots = bots
         self._limiter = limiter
+        self._budget = budget
         self._clock = clock
 
     def create(
@@ -97,8 +108,7 @@ class WidgetKeyService:
             raise AuthenticationError("invalid widget key")
         if not grant.allows_origin(origin):
             raise PermissionDeniedError("this widget key is not allowed from this origin")
-        enforce_limit(
-            self._limiter,
+        self._budget.spend(
             key=f"wkey-min#{grant.key_id}",
             limit=grant.rate_limit_per_minute,
             window_seconds=60,

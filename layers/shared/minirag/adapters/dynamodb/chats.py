@@ -38,7 +38,8 @@ class DynamoChatRepository:
         self._usage = tables.model(UsageItem)
 
     # --- chats ---------------------------------------------------------------------------------------
-    def create(self, *, chat: Chat) -> None:
+    def create(self, *, chat: Chat, first: Message | None = None) -> None:
+        """The chat row, and its first message when given, in one transaction (a first turn's one write)."""
         item = self._chat(
             keys.tenant_pk(chat.tenant_id),
             keys.chat_sk(chat.id),
@@ -47,14 +48,22 @@ class DynamoChatRepository:
             title=chat.title,
             origin=chat.origin,
             created_at=chat.created_at,
-            updated_at=chat.updated_at,
+            updated_at=first.created_at if first else chat.updated_at,
+            message_count=1 if first else 0,
+            total_prompt_tokens=first.prompt_tokens if first else 0,
+            total_completion_tokens=first.completion_tokens if first else 0,
             gsi1pk=keys.bot_chats_pk(chat.tenant_id, chat.bot_profile_id),
             gsi1sk=keys.chat_sk(chat.id),
         )
         totals = self._usage(keys.usage_pk(chat.tenant_id), keys.USAGE_TOTALS)
+        counts: list[Action] = [self._usage.day.set("all"), self._usage.chats.add(1)]
         with storage_errors("chat already exists"), transaction(self._tables) as tx:
             tx.save(item, condition=self._chat.pk.does_not_exist())
-            tx.update(totals, actions=[self._usage.day.set("all"), self._usage.chats.add(1)])
+            if first is not None:
+                message = self._message_item(chat.tenant_id, first)
+                tx.save(message, condition=self._message.pk.does_not_exist())
+                counts += self._totals_actions(first)
+            tx.update(totals, actions=counts)
 
     def get(self, *, tenant_id: str, chat_id: str) -> Chat | None:
         with storage_errors():
@@ -109,15 +118,14 @@ class DynamoChatRepository:
                 if message.role == "assistant" and message.model:
                     self._add_usage(tx, tenant_id, message, bot_id)
                 totals = self._usage(keys.usage_pk(tenant_id), keys.USAGE_TOTALS)
-                tx.update(
-                    totals,
-                    actions=[
-                        self._usage.day.set("all"),
-                        self._usage.messages.add(1),
-                        self._usage.prompt_tokens.add(message.prompt_tokens),
-                        self._usage.completion_tokens.add(message.completion_tokens),
-                    ],
-                )
+                tx.update(totals, actions=[self._usage.day.set("all"), *self._totals_actions(message)])
+
+    def _totals_actions(self, message: Message) -> list[Action]:
+        return [
+            self._usage.messages.add(1),
+            self._usage.prompt_tokens.add(message.prompt_tokens),
+            self._usage.completion_tokens.add(message.completion_tokens),
+        ]
 
     def _add_usage(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
         day = message.created_at.date().isoformat()

@@ -106,6 +106,7 @@ class BotItem(Item):
     is_active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    sources_rev = UnicodeAttribute(null=True)  # see BotProfile.sources_rev
 
 
 class SourceItem(Item):
@@ -189,6 +190,8 @@ class UsageItem(Item):
     chats = NumberAttribute(default=0)
     messages = NumberAttribute(default=0)
     embedding_tokens = NumberAttribute(default=0)
+    bot_profiles = NumberAttribute(default=0)  # active ones: ADDed with each create and deactivation
+    sources = NumberAttribute(default=0)  # ADDed in the transactions that create and delete sources
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, ChatItem, MessageItem, UsageItem)

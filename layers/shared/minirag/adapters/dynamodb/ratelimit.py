@@ -1,4 +1,4 @@
-"""Fixed-window counters shared by every Lambda instance: one atomic ADD per event, expired by TTL."""
+"""Fixed-window counters shared by every Lambda instance: one atomic ADD per event or block, expired by TTL."""
 
 from datetime import UTC, datetime
 
@@ -15,12 +15,12 @@ class DynamoRateLimiter:
     def __init__(self, tables: DynamoTables) -> None:
         self._counter = tables.model(CounterItem)
 
-    def hit(self, *, key: str, window_seconds: int, now: datetime) -> int:
+    def hit(self, *, key: str, window_seconds: int, now: datetime, amount: int = 1) -> int:
         start = _window(now, window_seconds)
         item = self._counter(*keys.counter(key, start))
         expires = datetime.fromtimestamp(start + 2 * window_seconds, UTC)
         with storage_errors():
-            item.update(actions=[self._counter.hits.add(1), self._counter.ttl.set(expires)])
+            item.update(actions=[self._counter.hits.add(amount), self._counter.ttl.set(expires)])
         return int(item.hits)
 
     def count(self, *, key: str, window_seconds: int, now: datetime) -> int:

@@ -6,9 +6,11 @@ from typing import Any
 from pynamodb.expressions.update import Action
 
 from minirag.adapters.dynamodb import keys
-from minirag.adapters.dynamodb.items import SourceItem
+from minirag.adapters.dynamodb.items import BotItem, SourceItem, UsageItem
+from minirag.adapters.dynamodb.stats import add_to_totals
 from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors, transaction
 from minirag.domain.errors import ConflictError, NotFoundError
+from minirag.domain.ids import new_id
 from minirag.domain.knowledge import RefreshSchedule, Source, SourceStatus, SourceType
 
 _FIELDS = (
@@ -31,6 +33,7 @@ _FIELDS = (
     "created_at",
     "updated_at",
 )
+_PER_TRANSACTION = 99  # and the TOTALS item: DynamoDB's limit is 100 items a transaction
 _INTS = {"document_count", "chunk_count", "progress_done", "progress_total", "version", "children_count"}
 
 
@@ -38,6 +41,8 @@ class DynamoSourceRepository:
     def __init__(self, tables: DynamoTables) -> None:
         self._tables = tables
         self._source = tables.model(SourceItem)
+        self._bot = tables.model(BotItem)
+        self._usage = tables.model(UsageItem)
 
     def _item(self, tenant_id: str, s: Source) -> SourceItem:
         values: dict[str, Any] = {name: getattr(s, name) for name in _FIELDS}
@@ -74,15 +79,29 @@ class DynamoSourceRepository:
         )
 
     def add_many(self, *, tenant_id: str, sources: list[Source]) -> None:
+        """Transactions of 99 sources and the tenant's source count (DynamoDB takes 100 items a transaction)."""
         with storage_errors("source already exists"):
-            for start in range(0, len(sources), 100):
+            for start in range(0, len(sources), _PER_TRANSACTION):
+                chunk = sources[start : start + _PER_TRANSACTION]
                 with transaction(self._tables) as tx:
-                    for s in sources[start : start + 100]:
+                    for s in chunk:
                         tx.save(self._item(tenant_id, s), condition=self._source.pk.does_not_exist())
+                    add_to_totals(tx, self._usage, tenant_id, sources=len(chunk))
 
     def save(self, *, tenant_id: str, source: Source) -> None:
         with storage_errors("source was deleted meanwhile"):
             self._item(tenant_id, source).save(condition=self._source.pk.exists())
+        self._new_revision(tenant_id, source.bot_profile_id)
+
+    def _new_revision(self, tenant_id: str, bot_id: str) -> None:
+        """After the write: a reader that sees the new revision reads the sources as written.
+        A new source needs none (version 0 is not live until ingestion saves it)."""
+        item = self._bot(keys.tenant_pk(tenant_id), keys.bot_sk(bot_id))
+        try:
+            with storage_errors():
+                item.update(actions=[self._bot.sources_rev.set(new_id())], condition=self._bot.pk.exists())
+        except ConflictError:
+            pass  # the bot is gone: nobody chats with it
 
     def get(self, *, tenant_id: str, source_id: str) -> Source | None:
         with storage_errors():
@@ -126,11 +145,17 @@ class DynamoSourceRepository:
                 condition=self._source.pk.exists(),
             )
 
-    def delete(self, *, tenant_id: str, source_ids: list[str]) -> None:
-        with storage_errors():
-            with self._source.batch_write() as batch:
-                for source_id in source_ids:
-                    batch.delete(self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id)))
+    def delete(self, *, tenant_id: str, bot_id: str, source_ids: list[str]) -> None:
+        """Each source only if it still exists (a concurrent delete gets ConflictError), with the count."""
+        with storage_errors("source was deleted meanwhile"):
+            for start in range(0, len(source_ids), _PER_TRANSACTION):
+                chunk = source_ids[start : start + _PER_TRANSACTION]
+                with transaction(self._tables) as tx:
+                    for source_id in chunk:
+                        item = self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id))
+                        tx.delete(item, condition=self._source.pk.exists())
+                    add_to_totals(tx, self._usage, tenant_id, sources=-len(chunk))
+        self._new_revision(tenant_id, bot_id)
 
     def due_for_refresh(self, *, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(tenant_id, source_id) pairs whose next run is due, read from the sparse index: no table scan."""

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pynamodb.transactions import TransactWrite
+
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import UsageItem
 from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
@@ -16,7 +18,15 @@ _NUMBERS = (
     "chats",
     "messages",
     "embedding_tokens",
+    "bot_profiles",
+    "sources",
 )
+
+
+def add_to_totals(tx: TransactWrite, usage: type[UsageItem], tenant_id: str, **deltas: int) -> None:
+    """ADD to the tenant's TOTALS item inside the caller's transaction: counts move with what they count."""
+    item = usage(keys.usage_pk(tenant_id), keys.USAGE_TOTALS)
+    tx.update(item, actions=[usage.day.set("all"), *(getattr(usage, n).add(v) for n, v in deltas.items())])
 
 
 class DynamoStatsRepository:

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
 from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.paging import PagerDep
 from minirag.api.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
 
 router = APIRouter(prefix="/v1/api-tokens", tags=["api-tokens"])
@@ -16,8 +17,8 @@ def create_token(body: ApiTokenCreate, services: ServicesDep, principal: Princip
 
 
 @router.get("")
-def list_tokens(services: ServicesDep, principal: PrincipalDep) -> list[ApiTokenPublic]:
-    return [ApiTokenPublic.of(t) for t in services.api_tokens.list(principal)]
+def list_tokens(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[ApiTokenPublic]:
+    return [ApiTokenPublic.of(t) for t in page(services.api_tokens.list(principal))]
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,7 @@ from fastapi import APIRouter, status
 
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.knowledge_schemas import BotCreate, BotPublic, BotUpdate
+from minirag.api.paging import PagerDep
 
 router = APIRouter(prefix="/v1/bot-profiles", tags=["bot-profiles"])
 
@@ -15,9 +16,10 @@ def create_bot(body: BotCreate, services: ServicesDep, principal: PrincipalDep) 
 
 @router.get("")
 def list_bots(
-    services: ServicesDep, principal: PrincipalDep, include_inactive: bool = False
+    services: ServicesDep, principal: PrincipalDep, page: PagerDep, include_inactive: bool = False
 ) -> list[BotPublic]:
-    return [BotPublic.of(b) for b in services.bots.list(principal, include_inactive=include_inactive)]
+    bots = services.bots.list(principal, include_inactive=include_inactive)
+    return [BotPublic.of(b) for b in page(bots)]
 
 
 @router.get("/{bot_id}")

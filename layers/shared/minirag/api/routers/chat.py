@@ -17,8 +17,11 @@ from minirag.api.chat_schemas import (
 from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
 from minirag.api.schemas import StrictModel
 from minirag.api.sse import encode, with_keepalive
+from minirag.bootstrap import Services
 from minirag.domain.chat import DoneEvent, ErrorEvent
 from minirag.domain.errors import ModelError
+from minirag.domain.models import Principal
+from minirag.services.chat import PreparedTurn
 from minirag.services.export import ExportFile
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
@@ -30,10 +33,21 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def chat(
     body: ChatRequest, services: ServicesDep, principal: AnyPrincipalDep
 ) -> ChatAnswer | StreamingResponse:
+    turn = await run_in_threadpool(_prepare, services, principal, body)
+    if body.stream:
+        events = with_keepalive(services.chat.run(turn), services.settings.sse_keepalive_seconds)
+        return StreamingResponse(
+            (encode(e) for e in events), media_type="text/event-stream", headers=SSE_HEADERS
+        )
+    return await run_in_threadpool(_complete, services.chat.run(turn))
+
+
+def _prepare(services: Services, principal: Principal, body: ChatRequest) -> PreparedTurn:
+    """One thread-pool hop for everything before the model."""
+    if principal.kind == "widget":
+        services.widget_keys.count_message(principal)
     origin = f"widget:{principal.token_id}" if principal.kind == "widget" else "api"
-    await run_in_threadpool(services.widget_keys.count_message, principal)
-    turn = await run_in_threadpool(
-        services.chat.prepare,
+    return services.chat.prepare(
         principal,
         bot_id=body.bot_profile_id,
         text=body.message,
@@ -41,12 +55,6 @@ async def chat(
         source_ids=body.source_ids,
         origin=origin,
     )
-    if body.stream:
-        events = with_keepalive(services.chat.run(turn), services.settings.sse_keepalive_seconds)
-        return StreamingResponse(
-            (encode(e) for e in events), media_type="text/event-stream", headers=SSE_HEADERS
-        )
-    return await run_in_threadpool(_complete, services.chat.run(turn))
 
 
 def _complete(events: object) -> ChatAnswer:

@@ -14,6 +14,7 @@ from minirag.api.knowledge_schemas import (
     UploadUrlPublic,
     UploadUrlRequest,
 )
+from minirag.api.paging import PagerDep
 from minirag.domain.errors import PayloadTooLargeError
 from minirag.services.sources import SourceDraft
 
@@ -110,6 +111,7 @@ def upload_url(body: UploadUrlRequest, services: ServicesDep, principal: Princip
 def list_sources(
     services: ServicesDep,
     principal: PrincipalDep,
+    page: PagerDep,
     bot_profile_id: str | None = None,
     parent_id: str | None = None,
     include_children: bool = False,
@@ -117,7 +119,7 @@ def list_sources(
     found = services.sources.list_sources(
         principal, bot_profile_id=bot_profile_id, parent_id=parent_id, include_children=include_children
     )
-    return [SourcePublic.of(s) for s in found]
+    return [SourcePublic.of(s) for s in page(found)]
 
 
 @router.get("/{source_id}")
@@ -126,8 +128,10 @@ def get_source(source_id: str, services: ServicesDep, principal: PrincipalDep) -
 
 
 @router.get("/{source_id}/children")
-def get_children(source_id: str, services: ServicesDep, principal: PrincipalDep) -> list[SourcePublic]:
-    return [SourcePublic.of(s) for s in services.sources.children(principal, source_id)]
+def get_children(
+    source_id: str, services: ServicesDep, principal: PrincipalDep, page: PagerDep
+) -> list[SourcePublic]:
+    return [SourcePublic.of(s) for s in page(services.sources.children(principal, source_id))]
 
 
 @router.patch("/{source_id}")

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, status
 
 from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.paging import PagerDep
 from minirag.api.schemas import UserCreate, UserPublic, UserUpdate
 from minirag.services.users import UserChanges
 
@@ -20,8 +21,8 @@ def create_user(body: UserCreate, services: ServicesDep, principal: PrincipalDep
 
 
 @router.get("")
-def list_users(services: ServicesDep, principal: PrincipalDep) -> list[UserPublic]:
-    return [UserPublic.of(u) for u in services.users.list(principal)]
+def list_users(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[UserPublic]:
+    return [UserPublic.of(u) for u in page(services.users.list(principal))]
 
 
 @router.get("/{user_id}")

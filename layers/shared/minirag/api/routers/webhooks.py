@@ -5,8 +5,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.schemas import StrictModel
-from minirag.domain.webhooks import Delivery, Webhook
+from minirag.api.paging import PagerDep
+from minirag.api.schemas import PublicModel, StrictModel
+from minirag.domain.webhooks import Delivery
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -28,7 +29,7 @@ class WebhookUpdate(StrictModel):
     is_active: bool | None = None
 
 
-class WebhookPublic(BaseModel):
+class WebhookPublic(PublicModel):
     id: str
     url: str
     events: list[str]
@@ -37,24 +38,12 @@ class WebhookPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, h: Webhook) -> "WebhookPublic":
-        return cls(
-            id=h.id,
-            url=h.url,
-            events=h.events,
-            description=h.description,
-            is_active=h.is_active,
-            created_at=h.created_at,
-            updated_at=h.updated_at,
-        )
-
 
 class WebhookCreated(WebhookPublic):
     secret: str
 
 
-class DeliveryPublic(BaseModel):
+class DeliveryPublic(PublicModel):
     id: str
     webhook_id: str
     event_id: str
@@ -65,17 +54,8 @@ class DeliveryPublic(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, d: Delivery) -> "DeliveryPublic":
-        return cls(
-            id=d.id,
-            webhook_id=d.webhook_id,
-            event_id=d.event_id,
-            event_type=d.event_type,
-            status=d.status,
-            attempts=[a.as_dict() for a in d.attempts],
-            created_at=d.created_at,
-            updated_at=d.updated_at,
-        )
+    def derived(cls, d: Delivery) -> dict[str, Any]:
+        return {"attempts": [a.as_dict() for a in d.attempts]}
 
 
 class TestResult(BaseModel):
@@ -93,8 +73,8 @@ def create_webhook(body: WebhookCreate, services: ServicesDep, principal: Princi
 
 
 @router.get("")
-def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> list[WebhookPublic]:
-    return [WebhookPublic.of(h) for h in services.webhooks.list_webhooks(principal)]
+def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[WebhookPublic]:
+    return [WebhookPublic.of(h) for h in page(services.webhooks.list_webhooks(principal))]
 
 
 @router.get("/{webhook_id}")

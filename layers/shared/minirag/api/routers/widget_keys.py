@@ -1,11 +1,11 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.schemas import Name, StrictModel
+from minirag.api.schemas import Name, PublicModel, StrictModel
 from minirag.domain.models import WidgetKey
 
 router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/widget-keys", tags=["widget-keys"])
@@ -20,7 +20,7 @@ class WidgetKeyCreate(StrictModel):
     max_messages_per_day: int = Field(1000, ge=1, le=1_000_000)
 
 
-class WidgetKeyPublic(BaseModel):
+class WidgetKeyPublic(PublicModel):
     id: str
     bot_profile_id: str
     name: str
@@ -32,18 +32,8 @@ class WidgetKeyPublic(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, k: WidgetKey) -> "WidgetKeyPublic":
-        return cls(
-            id=k.id,
-            bot_profile_id=k.bot_id,
-            name=k.name,
-            key_prefix=k.key_prefix,
-            allowed_origins=k.allowed_origins,
-            rate_limit_per_minute=k.rate_limit_per_minute,
-            max_messages_per_day=k.max_messages_per_day,
-            is_active=k.is_active,
-            created_at=k.created_at,
-        )
+    def derived(cls, k: WidgetKey) -> dict[str, Any]:
+        return {"bot_profile_id": k.bot_id}
 
 
 class WidgetKeyCreated(WidgetKeyPublic):

@@ -1,0 +1,35 @@
+"""The dashboard follows X-Next-Cursor, so a list longer than one page (200) still shows in full."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+
+from minirag.bootstrap import Services
+from minirag.domain.models import Principal
+from minirag.domain.roles import Role
+from tests.browser.steps import go, sign_in
+from tests.support.api import signup
+
+pytestmark = pytest.mark.browser
+
+
+def test_bot_list_longer_than_a_page_shows_every_bot(
+    page: Any, app_url: str, client: TestClient, services: Services
+) -> None:
+    tenant = signup(client)
+    owner = Principal(tenant_id=tenant.id, role=Role.OWNER, kind="api_token")
+    for n in range(201):  # through the service: the API would take a few seconds longer
+        services.bots.create(owner, {"name": f"Bot {n:03}"}, None)
+    sign_in(page, app_url, tenant.owner_email)
+    cursors: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: "/v1/bot-profiles?" in r.url and cursors.append(r.url.partition("cursor=")[2] or None),
+    )
+    go(page, "Bot profiles")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(201)
+    expect(page.get_by_role("button", name="Bot 200", exact=True)).to_be_visible()
+    assert len(cursors) == 2 and cursors[0] is None and cursors[1], "two pages, the second by cursor"

@@ -1,0 +1,155 @@
+"""Bare-array lists (bots, sources, children, users, tokens): `limit`, `cursor` and X-Next-Cursor."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.support.api import TenantCtx, add_user, signup
+from tests.support.clock import FakeClock
+from tests.support.knowledge import make_bot
+
+Item = dict[str, Any]
+
+
+def walk(client: TestClient, tenant: TenantCtx, path: str, **params: Any) -> list[list[Item]]:
+    """Every page of a list, following X-Next-Cursor until a page comes without it."""
+    pages: list[list[Item]] = []
+    cursor = None
+    while True:
+        query = {**params, "cursor": cursor} if cursor else params
+        response = client.get(path, params=query, headers=tenant.headers)
+        assert response.status_code == 200, response.text
+        assert isinstance(response.json(), list), "bare array, as the original MiniRAG clients expect"
+        pages.append(response.json())
+        cursor = response.headers.get("x-next-cursor")
+        if cursor is None:
+            return pages
+        assert len(pages) < 50, "the cursor does not advance"
+
+
+def ids(pages: list[list[Item]]) -> list[str]:
+    return [item["id"] for page in pages for item in page]
+
+
+def add_batch(client: TestClient, tenant: TenantCtx, bot_id: str, children: int) -> str:
+    kids = [
+        {"name": f"Page {n}", "source_type": "url", "config": {"url": f"http://127.0.0.1:9/{n}"}}
+        for n in range(children)
+    ]
+    body = {"bot_profile_id": bot_id, "name": "Bundle", "source_type": "batch", "children": kids}
+    response = client.post("/v1/sources/batch", json=body, headers=tenant.headers)
+    assert response.status_code == 201, response.text
+    parent_id: str = response.json()["parent"]["id"]
+    return parent_id
+
+
+def test_120_bots_come_in_pages_of_50_50_20_without_repeats_or_gaps(client: TestClient) -> None:
+    tenant = signup(client)
+    made = {make_bot(client, tenant, name=f"Bot {n}") for n in range(120)}
+    pages = walk(client, tenant, "/v1/bot-profiles")
+    assert [len(p) for p in pages] == [50, 50, 20], "default limit is 50"
+    assert len(ids(pages)) == len(set(ids(pages))) and set(ids(pages)) == made
+    one_page = client.get("/v1/bot-profiles", params={"limit": 200}, headers=tenant.headers)
+    assert "x-next-cursor" not in one_page.headers
+    assert [b["id"] for b in one_page.json()] == ids(pages), "pages keep the order of the whole list"
+
+
+def test_limit_is_1_to_200(client: TestClient) -> None:
+    tenant = signup(client)
+    for path in ("/v1/bot-profiles", "/v1/sources", "/v1/users", "/v1/api-tokens"):
+        for limit in (0, 201):
+            response = client.get(path, params={"limit": limit}, headers=tenant.headers)
+            assert response.status_code == 422, (path, limit)
+        assert client.get(path, params={"limit": 200}, headers=tenant.headers).status_code == 200
+
+
+def test_a_bad_foreign_or_misplaced_cursor_is_400(client: TestClient) -> None:
+    tenant, stranger = signup(client), signup(client)
+    for n in range(3):
+        make_bot(client, tenant, name=f"Bot {n}")
+    first = client.get("/v1/bot-profiles", params={"limit": 1}, headers=tenant.headers)
+    cursor = first.headers["x-next-cursor"]
+    attempts = [
+        (tenant, "/v1/bot-profiles", cursor[:-4] + "AAAA"),
+        (tenant, "/v1/bot-profiles", "not-a-cursor"),
+        (stranger, "/v1/bot-profiles", cursor),
+        (tenant, "/v1/users", cursor),
+    ]
+    for who, path, value in attempts:
+        response = client.get(path, params={"cursor": value}, headers=who.headers)
+        assert response.status_code == 400, (path, value)
+        assert response.json() == {"detail": "invalid cursor"}
+
+
+def test_changes_between_pages_neither_skip_nor_repeat(client: TestClient, clock: FakeClock) -> None:
+    tenant = signup(client)
+    a, b, c, d, e = (make_bot(client, tenant, name=f"Bot {n}") for n in range(5))
+    listed = [x["id"] for x in client.get("/v1/bot-profiles", headers=tenant.headers).json()]
+    first = client.get("/v1/bot-profiles", params={"limit": 2}, headers=tenant.headers)
+    assert [x["id"] for x in first.json()] == listed[:2]
+    for gone in listed[:2]:  # the page's own items, the cursor's included, go away
+        assert client.delete(f"/v1/bot-profiles/{gone}", headers=tenant.headers).status_code == 204
+    clock.advance(1)
+    late = make_bot(client, tenant, name="Late")
+    cursor = first.headers["x-next-cursor"]
+    rest = walk(client, tenant, "/v1/bot-profiles", limit=2, cursor=cursor)
+    assert ids(rest) == [*listed[2:], late]
+    assert {a, b, c, d, e} == set(listed)
+
+
+def test_children_page_and_the_parent_keeps_its_totals(client: TestClient) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant)
+    parent_id = add_batch(client, tenant, bot_id, 12)
+    other_parent = add_batch(client, tenant, bot_id, 2)
+    pages = walk(client, tenant, f"/v1/sources/{parent_id}/children", limit=5)
+    assert [len(p) for p in pages] == [5, 5, 2]
+    assert len(set(ids(pages))) == 12 and {k["parent_id"] for p in pages for k in p} == {parent_id}
+    first = client.get(f"/v1/sources/{parent_id}/children", params={"limit": 5}, headers=tenant.headers)
+    cursor = first.headers["x-next-cursor"]
+    elsewhere = client.get(
+        f"/v1/sources/{other_parent}/children", params={"cursor": cursor}, headers=tenant.headers
+    )
+    assert elsewhere.status_code == 400, "a cursor belongs to the list that issued it"
+    top = walk(client, tenant, "/v1/sources", limit=1)
+    assert ids(top) == [parent_id, other_parent]
+    assert top[0][0]["children_count"] == 12
+    everything = walk(client, tenant, "/v1/sources", include_children=True, limit=10)
+    assert [len(p) for p in everything] == [10, 6]
+
+
+def test_sources_filter_by_bot_and_page(client: TestClient) -> None:
+    tenant = signup(client)
+    bot_a, bot_b = make_bot(client, tenant), make_bot(client, tenant)
+    made = [add_batch(client, tenant, bot, 1) for bot in (bot_a, bot_b, bot_a, bot_a)]
+    pages = walk(client, tenant, "/v1/sources", bot_profile_id=bot_a, limit=2)
+    assert [len(p) for p in pages] == [2, 1]
+    assert ids(pages) == [made[0], made[2], made[3]]
+
+
+def test_users_tokens_and_webhooks_page(client: TestClient) -> None:
+    tenant = signup(client)
+    users = [tenant.owner_id] + [add_user(client, tenant, "member")[0] for _ in range(3)]
+    pages = walk(client, tenant, "/v1/users", limit=3)
+    assert [len(p) for p in pages] == [3, 1]
+    assert set(ids(pages)) == set(users) and pages[0][0]["id"] == tenant.owner_id
+    for n in range(4):
+        made = client.post("/v1/api-tokens", json={"name": f"ci {n}"}, headers=tenant.headers)
+        assert made.status_code == 201
+    pages = walk(client, tenant, "/v1/api-tokens", limit=2)
+    assert [len(p) for p in pages] == [2, 2, 1], "the signup token and four more"
+    assert len(set(ids(pages))) == 5 and "raw_token" not in pages[0][0]
+    for n in range(3):
+        body = {"url": f"http://127.0.0.1:9/hook{n}", "events": ["chat.message"]}
+        assert client.post("/v1/webhooks", json=body, headers=tenant.headers).status_code == 201
+    pages = walk(client, tenant, "/v1/webhooks", limit=2)
+    assert [len(p) for p in pages] == [2, 1] and len(set(ids(pages))) == 3
+
+
+def test_a_list_that_fits_has_no_cursor(client: TestClient) -> None:
+    tenant = signup(client)
+    make_bot(client, tenant)
+    for path in ("/v1/bot-profiles", "/v1/sources", "/v1/users", "/v1/api-tokens"):
+        response = client.get(path, headers=tenant.headers)
+        assert response.status_code == 200 and isinstance(response.json(), list)
+        assert "x-next-cursor" not in response.headers, path
