@@ -1,4 +1,5 @@
-"""SQS webhook queue -> services.webhooks.deliver; a failed attempt hides its message for the backoff delay."""
+"""SQS webhook queue: `publish_event` -> services.events.fan_out (one delivery message per subscribed
+webhook); `deliver_webhook` -> services.webhooks.deliver, a failed attempt hiding its message for the backoff."""
 
 import json
 from typing import Any
@@ -8,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
+from minirag.domain.webhooks import Event
 from minirag.services.webhooks import DeliveryFailed, RetryLater
 
 _services: Services | None = None
@@ -18,6 +20,9 @@ def make_handler(services: Services) -> Any:
 
     def record_handler(record: SQSRecord) -> None:
         message = json.loads(record.body)
+        if message.get("type") == "publish_event":
+            services.events.fan_out(Event.of_message(message))
+            return
         attempt = int(record.attributes.approximate_receive_count or 1)
         try:
             services.webhooks.deliver(

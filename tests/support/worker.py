@@ -10,6 +10,7 @@ from functions.webhooks.handler import make_handler as webhook_handler
 from minirag.bootstrap import Services
 from scripts.localcloud.invoke import LambdaContext
 from scripts.localcloud.poller import SqsPoller, SqsSource
+from scripts.localcloud.sqs_events import sqs_event
 
 
 class QueueWorker:
@@ -37,6 +38,7 @@ class QueueWorker:
             batch_size=batch_size,
             report_failures=True,
         )
+        self.function = function
         self.handler = make_handler(services)
         self.poller = SqsPoller(
             source,
@@ -56,6 +58,24 @@ class QueueWorker:
             if empty >= 2:
                 break
         return handled
+
+    def receive(self) -> list[dict[str, Any]]:
+        """What waits on the queue now, received but left there (hidden for the visibility timeout)."""
+        got = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+        )
+        messages: list[dict[str, Any]] = got.get("Messages", [])
+        return messages
+
+    def invoke(self, messages: list[dict[str, Any]]) -> Any:
+        """The handler on these received messages, as one more delivery of them would call it."""
+        source = self.poller.source
+        event = sqs_event(messages, queue_arn=source.queue_arn, region=source.region)
+        return self.handler(event, _context(self.function))
+
+    def delete(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 class IngestWorker(QueueWorker):

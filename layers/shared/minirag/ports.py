@@ -141,6 +141,9 @@ class VectorStore(Protocol):
 class Queue(Protocol):
     def send(self, message: dict[str, Any], *, delay_seconds: int = 0) -> None: ...
 
+    def send_batch(self, messages: list[dict[str, Any]]) -> None:
+        """All or an error: raises DependencyUnavailableError if any message was not accepted."""
+
 
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
@@ -202,6 +205,9 @@ class WebhookRepository(Protocol):
     def delete(self, *, tenant_id: str, webhook_id: str) -> None: ...
 
     def save_delivery(self, *, delivery: Delivery) -> None: ...
+
+    def create_delivery(self, *, delivery: Delivery) -> bool:
+        """Writes the delivery only if its id is new; False when it already exists (nothing written)."""
 
     def get_delivery(self, *, tenant_id: str, webhook_id: str, delivery_id: str) -> Delivery | None: ...
 

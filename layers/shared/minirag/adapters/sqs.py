@@ -14,13 +14,26 @@ class SqsQueue:
         self._url = queue_url
 
     def send(self, message: dict[str, Any], *, delay_seconds: int = 0) -> None:
-        body = json.dumps({"v": 1, **message}, separators=(",", ":"))
         try:
             self._client.send_message(
-                QueueUrl=self._url, MessageBody=body, DelaySeconds=min(delay_seconds, 900)
+                QueueUrl=self._url, MessageBody=_body(message), DelaySeconds=min(delay_seconds, 900)
             )
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailableError("the work queue is unavailable") from exc
+
+    def send_batch(self, messages: list[dict[str, Any]]) -> None:
+        """SendMessageBatch, 10 messages a call (the SQS maximum). A batch can partly fail without an
+        exception, so any entry in `Failed` raises too: the caller's retry must be able to resend."""
+        for start in range(0, len(messages), 10):
+            entries = [
+                {"Id": str(n), "MessageBody": _body(m)} for n, m in enumerate(messages[start : start + 10])
+            ]
+            try:
+                failed = self._client.send_message_batch(QueueUrl=self._url, Entries=entries).get("Failed")
+            except (BotoCoreError, ClientError) as exc:
+                raise DependencyUnavailableError("the work queue is unavailable") from exc
+            if failed:
+                raise DependencyUnavailableError(f"the work queue refused {len(failed)} of {len(entries)}")
 
     def retry_later(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for `seconds` (SQS allows up to 12 h): the retry schedule of a consumer."""
@@ -36,6 +49,10 @@ class SqsQueue:
             self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailableError("the work queue is unavailable") from exc
+
+
+def _body(message: dict[str, Any]) -> str:
+    return json.dumps({"v": 1, **message}, separators=(",", ":"))
 
 
 def queue_depths(client: Any, urls: dict[str, str | None]) -> dict[str, dict[str, int] | str]:

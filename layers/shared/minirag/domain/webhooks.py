@@ -12,6 +12,7 @@ TEST_EVENT = "test.ping"
 SIGNATURE_TOLERANCE_SECONDS = 300
 # Delay before attempts 2..8: about 15 h in all, plus SQS's own latency; jittered by +-10 %.
 BACKOFF_SECONDS = (60, 300, 900, 3600, 7200, 14400, 28800)
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 @dataclass
@@ -25,6 +26,46 @@ class Webhook:
     updated_at: datetime
     description: str | None = None
     is_active: bool = True
+
+
+@dataclass(frozen=True)
+class Event:
+    """What `publish_event` carries from the emitting request to the webhook worker."""
+
+    id: str
+    tenant_id: str
+    type: str
+    created_at: datetime
+    data: dict[str, Any]
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "type": "publish_event",
+            "tenant_id": self.tenant_id,
+            "event_id": self.id,
+            "event_type": self.type,
+            "created_at": self.created_at.isoformat(),
+            "data": self.data,
+        }
+
+    @classmethod
+    def of_message(cls, message: dict[str, Any]) -> "Event":
+        return cls(
+            id=message["event_id"],
+            tenant_id=message["tenant_id"],
+            type=message["event_type"],
+            created_at=datetime.fromisoformat(message["created_at"]),
+            data=message["data"],
+        )
+
+    def body(self) -> str:
+        return envelope(
+            event_id=self.id,
+            event_type=self.type,
+            created_at=self.created_at,
+            tenant_id=self.tenant_id,
+            data=self.data,
+        )
 
 
 @dataclass
@@ -71,6 +112,14 @@ def envelope(
         separators=(",", ":"),
         sort_keys=True,
     )
+
+
+def delivery_id(event_id: str, webhook_id: str) -> str:
+    """The same (event, webhook) always names the same delivery, so a fan-out run twice finds what the first
+    run wrote. ULID-shaped: the event id's time prefix keeps a webhook's deliveries listing newest first."""
+    digest = int.from_bytes(hashlib.sha256(f"{event_id}/{webhook_id}".encode()).digest()[:10])
+    tail = "".join(_CROCKFORD[(digest >> shift) & 31] for shift in range(75, -1, -5))
+    return event_id[:10] + tail.lower()
 
 
 def signature(secret: str, timestamp: int, body: str) -> str:

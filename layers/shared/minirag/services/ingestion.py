@@ -1,31 +1,22 @@
-"""The ingest worker's use case: content -> documents -> chunks -> vectors, idempotent per message."""
+"""The ingest worker's use case: one queued command at a time, each idempotent, each source's status kept."""
 
-import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote_plus
 
-from minirag.domain.chunking import Chunk, Document, chunk_document
 from minirag.domain.errors import DependencyUnavailableError, MiniRAGError, UnprocessableError
 from minirag.domain.knowledge import BotProfile, Source, SourceStatus, SourceType
-from minirag.domain.lexical import document_vector
-from minirag.domain.vectors import VectorPoint
 from minirag.ports import BotRepository, Clock, Embedder, Queue, SourceRepository, VectorStore
 from minirag.services.content import ContentLoader
+from minirag.services.indexing import IngestSettings, SourceIndexer
+
+__all__ = ["IngestSettings", "IngestionService"]  # bootstrap builds the settings from here
 
 log = logging.getLogger("minirag.ingestion")
 _UPLOAD_KEY = re.compile(r"^incoming/([0-9a-z]{26})/([0-9a-z]{26})/[^/]+$")
-
-
-@dataclass(frozen=True)
-class IngestSettings:
-    chunk_tokens: int
-    chunk_overlap: int
-    batch_size: int
-    max_attempts: int
 
 
 class IngestionService:
@@ -49,12 +40,18 @@ class IngestionService:
         self._vectors = vectors
         self._queue = queue
         self._content = content
-        self._embedder_for = embedder_for
         self._clock = clock
         self._settings = settings
-        self._point_id = point_id
         self._notify = notify
-        self._count_embedding_tokens = count_embedding_tokens
+        self._indexer = SourceIndexer(
+            sources=sources,
+            vectors=vectors,
+            content=content,
+            embedder_for=embedder_for,
+            settings=settings,
+            point_id=point_id,
+            count_embedding_tokens=count_embedding_tokens,
+        )
 
     def handle(self, message: dict[str, Any], *, attempt: int = 1) -> None:
         kind = message.get("type")
@@ -92,97 +89,13 @@ class IngestionService:
         if source.source_type in (SourceType.BATCH, SourceType.SITEMAP):
             self._fan_out(source)
             return
-        documents = self._content.documents(source)
-        embedder = self._embedder_for(bot)
-        chunks = self._chunk(documents, bot, embedder)
-        if not chunks:
-            raise UnprocessableError("the content produced no text to index")
-        digest = _digest(bot, self._settings, chunks)
-        if digest == source.content_hash and source.version > 0:
-            self._finish(source, replace(source, content_hash=digest))
-            self._event(source, "source.ingested")
-            return
-        version = source.version + 1
-        self._index(source, bot, embedder, chunks, version)
-        if self._count_embedding_tokens is not None:
-            self._count_embedding_tokens(source.tenant_id, sum(c.token_count for _, c in chunks))
-        done = replace(
-            source,
-            version=version,
-            content_hash=digest,
-            document_count=len(documents),
-            chunk_count=len(chunks),
-            progress_done=len(chunks),
-            progress_total=len(chunks),
-        )
+        done = self._indexer.index(source, bot)
         self._finish(source, done)
-        self._vectors.delete_source(tenant_id=source.tenant_id, source_id=source.id, keep_version=version)
+        if done.version != source.version:  # the new version is live: the old one's points can go
+            self._vectors.delete_source(
+                tenant_id=source.tenant_id, source_id=source.id, keep_version=done.version
+            )
         self._event(done, "source.ingested")
-
-    def _chunk(
-        self, documents: list[Document], bot: BotProfile, embedder: Embedder
-    ) -> list[tuple[Document, Chunk]]:
-        size = bot.chunk_size or self._settings.chunk_tokens
-        overlap = (
-            bot.chunk_overlap
-            if bot.chunk_overlap is not None
-            else min(self._settings.chunk_overlap, size // 4)
-        )
-        pairs: list[tuple[Document, Chunk]] = []
-        for doc in documents:
-            for chunk in chunk_document(
-                doc, chunk_tokens=size, overlap_tokens=overlap, count_tokens=embedder.count_tokens
-            ):
-                pairs.append((doc, chunk))
-        return pairs
-
-    def _index(
-        self,
-        source: Source,
-        bot: BotProfile,
-        embedder: Embedder,
-        chunks: list[tuple[Document, Chunk]],
-        version: int,
-    ) -> None:
-        total = len(chunks)
-        self._sources.progress(tenant_id=source.tenant_id, source_id=source.id, done=0, total=total)
-        step = self._settings.batch_size
-        for start in range(0, total, step):
-            batch = chunks[start : start + step]
-            vectors = embedder.embed([c.text for _, c in batch])
-            points = [
-                self._point(source, bot, doc, chunk, start + i, version, vector)
-                for i, ((doc, chunk), vector) in enumerate(zip(batch, vectors, strict=True))
-            ]
-            self._vectors.upsert(model=bot.embedding_model, points=points)
-            done = min(start + step, total)
-            self._sources.progress(tenant_id=source.tenant_id, source_id=source.id, done=done, total=total)
-
-    def _point(
-        self,
-        source: Source,
-        bot: BotProfile,
-        doc: Document,
-        chunk: Chunk,
-        position: int,
-        version: int,
-        vector: list[float],
-    ) -> VectorPoint:
-        text_hash = hashlib.sha256(chunk.text.encode()).hexdigest()[:16]
-        pid = self._point_id(source.tenant_id, source.id, version, position, text_hash)
-        payload = {
-            "tenant_id": source.tenant_id,
-            "bot_id": bot.id,
-            "source_id": source.id,
-            "live": f"{source.id}:{version}",
-            "source_name": source.name,
-            "title": doc.title,
-            "heading_path": list(chunk.heading_path),
-            "text": chunk.text,
-            "position": position,
-            "url": source.config.get("url"),
-        }
-        return VectorPoint(id=pid, dense=vector, sparse=document_vector(chunk.text), payload=payload)
 
     def _finish(self, before: Source, after: Source) -> None:
         now = self._clock.now()
@@ -233,10 +146,7 @@ class IngestionService:
             children = self._content.sitemap_children(parent, children)
         for child in children:
             if child.is_active and child.status != SourceStatus.PROCESSING:
-                self._sources.claim(tenant_id=parent.tenant_id, source_id=child.id, at=self._clock.now())
-                self._queue.send(
-                    {"type": "ingest_source", "tenant_id": parent.tenant_id, "source_id": child.id}
-                )
+                self._queue_ingest(parent.tenant_id, child.id)
         self._finish(parent, replace(parent, children_count=len(children)))
 
     def _uploads_landed(self, notification: dict[str, Any]) -> None:
@@ -255,14 +165,9 @@ class IngestionService:
         for source in self._sources.list_all(tenant_id=tenant_id):
             mine = source.bot_profile_id == bot_id and source.parent_id is None and source.is_active
             if mine and source.status != SourceStatus.PROCESSING:
-                self._sources.claim(tenant_id=tenant_id, source_id=source.id, at=self._clock.now())
-                self._queue.send({"type": "ingest_source", "tenant_id": tenant_id, "source_id": source.id})
+                self._queue_ingest(tenant_id, source.id)
 
-
-def _digest(bot: BotProfile, settings: IngestSettings, chunks: list[tuple[Document, Chunk]]) -> str:
-    h = hashlib.sha256(
-        f"{bot.embedding_model}|{bot.chunk_size}|{bot.chunk_overlap}|{settings.chunk_tokens}".encode()
-    )
-    for _, chunk in chunks:
-        h.update(b"\x00" + chunk.text.encode() + b"\x01" + "/".join(chunk.heading_path).encode())
-    return h.hexdigest()
+    def _queue_ingest(self, tenant_id: str, source_id: str) -> None:
+        """Claimed before it is queued, so the source shows as processing until its message is handled."""
+        self._sources.claim(tenant_id=tenant_id, source_id=source_id, at=self._clock.now())
+        self._queue.send({"type": "ingest_source", "tenant_id": tenant_id, "source_id": source_id})

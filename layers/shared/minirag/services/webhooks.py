@@ -83,7 +83,6 @@ class WebhookService:
             description=description,
         )
         self._webhooks.save(webhook=hook)
-        self._publisher.forget(principal.tenant_id)
         return NewWebhook(hook, secret)
 
     def get(self, principal: Principal, webhook_id: str) -> Webhook:
@@ -108,13 +107,11 @@ class WebhookService:
             values["events"] = sorted(set(changes["events"]))
         updated = replace(hook, **values, updated_at=self._clock.now())
         self._webhooks.save(webhook=updated)
-        self._publisher.forget(principal.tenant_id)
         return updated
 
     def delete(self, principal: Principal, webhook_id: str) -> None:
         self.get(principal, webhook_id)
         self._webhooks.delete(tenant_id=principal.tenant_id, webhook_id=webhook_id)
-        self._publisher.forget(principal.tenant_id)
 
     def deliveries(self, principal: Principal, webhook_id: str, limit: int) -> list[Delivery]:
         self.get(principal, webhook_id)

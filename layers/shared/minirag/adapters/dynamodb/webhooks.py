@@ -6,6 +6,7 @@ from typing import Any
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import DeliveryItem, WebhookItem
 from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.domain.errors import ConflictError
 from minirag.domain.webhooks import Attempt, Delivery, Webhook
 
 _KEEP_DELIVERIES = timedelta(days=30)
@@ -52,7 +53,19 @@ class DynamoWebhookRepository:
             self._hook(keys.tenant_pk(tenant_id), keys.webhook_sk(webhook_id)).delete()
 
     def save_delivery(self, *, delivery: Delivery) -> None:
-        item = self._delivery(
+        with storage_errors():
+            self._delivery_item(delivery).save()
+
+    def create_delivery(self, *, delivery: Delivery) -> bool:
+        try:
+            with storage_errors():
+                self._delivery_item(delivery).save(condition=self._delivery.pk.does_not_exist())
+        except ConflictError:
+            return False
+        return True
+
+    def _delivery_item(self, delivery: Delivery) -> DeliveryItem:
+        return self._delivery(
             keys.tenant_pk(delivery.tenant_id),
             keys.delivery_sk(delivery.webhook_id, delivery.id),
             delivery_id=delivery.id,
@@ -66,8 +79,6 @@ class DynamoWebhookRepository:
             updated_at=delivery.updated_at,
             ttl=delivery.created_at + _KEEP_DELIVERIES,
         )
-        with storage_errors():
-            item.save()
 
     def get_delivery(self, *, tenant_id: str, webhook_id: str, delivery_id: str) -> Delivery | None:
         with storage_errors():

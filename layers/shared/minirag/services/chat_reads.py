@@ -1,0 +1,85 @@
+"""Reading chats back, and the one change made to a stored answer: the user's feedback on it."""
+
+from collections.abc import Callable
+
+from minirag.domain.chat import Chat, Message
+from minirag.domain.errors import NotFoundError, UnprocessableError
+from minirag.domain.models import Principal
+from minirag.ports import ChatRepository
+from minirag.security.crypto import SecretBox
+
+
+class ChatReader:
+    def __init__(
+        self,
+        *,
+        chats: ChatRepository,
+        cursors: SecretBox,
+        count_feedback: Callable[..., object] | None = None,
+    ) -> None:
+        self._chats = chats
+        self._cursors = cursors
+        self._count_feedback = count_feedback
+
+    def get(self, principal: Principal, chat_id: str) -> Chat:
+        chat = self._chats.get(tenant_id=principal.tenant_id, chat_id=chat_id)
+        if chat is None or not _may_use(principal, chat):
+            raise NotFoundError("chat not found")
+        return chat
+
+    def list_chats(
+        self, principal: Principal, *, bot_id: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Chat], str | None]:
+        """Newest first. The cursor is the storage key, encrypted and bound to the tenant."""
+        start = self._cursors.decode_cursor(principal.tenant_id, cursor) if cursor else None
+        page = self._chats.list_page(tenant_id=principal.tenant_id, bot_id=bot_id, limit=limit, start=start)
+        chats = [c for c in page.items if _may_use(principal, c)]
+        next_cursor = (
+            self._cursors.encode_cursor(principal.tenant_id, page.last_key) if page.last_key else None
+        )
+        return chats, next_cursor
+
+    def feedback(
+        self, principal: Principal, chat_id: str, message_id: str, feedback: str | None, comment: str | None
+    ) -> Message:
+        self.get(principal, chat_id)
+        message = self._chats.get_message(
+            tenant_id=principal.tenant_id, chat_id=chat_id, message_id=message_id
+        )
+        if message is None:
+            raise NotFoundError("message not found")
+        _check_feedback(message, feedback)
+        before = message.feedback
+        message.feedback = feedback
+        message.feedback_comment = comment if feedback is not None else None
+        self._chats.save_message(tenant_id=principal.tenant_id, message=message)
+        if self._count_feedback is not None and before != feedback:
+            chat = self.get(principal, chat_id)
+            self._count_feedback(
+                tenant_id=principal.tenant_id,
+                day=message.created_at.date().isoformat(),
+                bot_id=chat.bot_profile_id,
+                positive=_delta(before, feedback, "positive"),
+                negative=_delta(before, feedback, "negative"),
+            )
+        return message
+
+    def messages(self, principal: Principal, chat_id: str) -> list[Message]:
+        self.get(principal, chat_id)
+        return self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id)
+
+
+def _delta(before: str | None, after: str | None, value: str) -> int:
+    return (after == value) - (before == value)
+
+
+def _check_feedback(message: Message, feedback: str | None) -> None:
+    if message.role != "assistant":
+        raise UnprocessableError("feedback is for assistant messages only")
+    if feedback not in (None, "positive", "negative"):
+        raise UnprocessableError("feedback is positive, negative or null")
+
+
+def _may_use(principal: Principal, chat: Chat) -> bool:
+    """A widget key sees only the chats it started; tenant credentials see all of the tenant's chats."""
+    return principal.kind != "widget" or chat.origin == f"widget:{principal.token_id}"
