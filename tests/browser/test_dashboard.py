@@ -342,7 +342,7 @@ def test_webhooks_are_created_pinged_and_their_deliveries_listed(
     screenshot(page, "webhooks")
     delivery.get_by_role("button", name="Redeliver").click()
     expect(page.get_by_text("Redelivery queued")).to_be_visible()
-    hooks = client.get("/v1/webhooks", headers=tenant.headers).json()
+    hooks = client.get("/v1/webhooks", headers=tenant.headers).json()["items"]
     assert [(h["url"], h["description"]) for h in hooks] == [(url, "CRM sync")]
 
 
@@ -427,5 +427,5 @@ def test_an_evaluation_run_is_started_and_its_metrics_appear(
     expect(row).to_have_count(1)
     ingest_until(worker, lambda: row.locator(".badge").inner_text() == "done")
     expect(row).to_contain_text("recall")
-    runs = client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers).json()
+    runs = client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers).json()["items"]
     assert runs[0]["status"] == "done" and runs[0]["case_count"] == 1

@@ -181,6 +181,17 @@ def test_chat_list_filters_and_pages(client: TestClient, worker: IngestWorker) -
     stranger = signup(client)
     assert client.get("/v1/chat", params={"cursor": cursor}, headers=stranger.headers).status_code == 400
     assert client.get("/v1/chat", params={"limit": 500}, headers=tenant.headers).status_code == 422
+    by_bot = client.get("/v1/chat", params={"limit": 1, "bot_profile_id": bot_a}, headers=tenant.headers)
+    bot_cursor = by_bot.headers["x-next-cursor"]
+    resumed = {"limit": 1, "bot_profile_id": bot_a, "cursor": bot_cursor}
+    assert [c["title"] for c in client.get("/v1/chat", params=resumed, headers=tenant.headers).json()] == [
+        "one"
+    ]
+    for other in ({"cursor": bot_cursor}, {"cursor": bot_cursor, "bot_profile_id": bot_b}):
+        response = client.get("/v1/chat", params=other, headers=tenant.headers)
+        assert response.status_code == 400 and response.json()["detail"] == "invalid cursor", other
+    unfiltered = {"cursor": cursor, "bot_profile_id": bot_a}
+    assert client.get("/v1/chat", params=unfiltered, headers=tenant.headers).status_code == 400
 
 
 def test_members_may_chat(client: TestClient, worker: IngestWorker) -> None:

@@ -34,7 +34,7 @@ def test_a_run_scores_retrieval_with_recall_mrr_and_ndcg(client: TestClient, wor
     assert started.status_code == 202 and started.json()["status"] == "pending"
     assert started.json()["case_count"] == 4
     worker.drain()
-    (run,) = client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers).json()
+    (run,) = client.get(f"/v1/bot-profiles/{bot_id}/evaluations", headers=tenant.headers).json()["items"]
     assert run["status"] == "done" and run["finished_at"]
     metrics = run["metrics"]
     assert metrics["cases"] == 4 and metrics["recall@10"] == 0.75, "the unanswerable case is a miss"

@@ -63,7 +63,7 @@ def chat(client: TestClient, tenant: TenantCtx, bot_id: str) -> str:
 def deliveries(client: TestClient, tenant: TenantCtx, hook: dict[str, Any]) -> list[dict[str, Any]]:
     response = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers)
     assert response.status_code == 200, response.text
-    found: list[dict[str, Any]] = response.json()
+    found: list[dict[str, Any]] = response.json()["items"]
     return found
 
 

@@ -36,7 +36,7 @@ def test_crud_and_the_secret_shown_once(client: TestClient) -> None:
     tenant = signup(client)
     hook = subscribe(client, tenant, "http://127.0.0.1:9/hooks", ["chat.message"])
     assert hook["secret"].startswith("whsec_")
-    listed = client.get("/v1/webhooks", headers=tenant.headers).json()
+    listed = client.get("/v1/webhooks", headers=tenant.headers).json()["items"]
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
     patched = client.patch(
         f"/v1/webhooks/{hook['id']}",
@@ -100,7 +100,7 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
         assert len({d.headers["x-minirag-delivery"] for d in site.received}) == 1, (
             "the same delivery, retried"
         )
-    (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+    (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()["items"]
     assert delivery["status"] == "delivered"
     assert [a["status_code"] for a in delivery["attempts"]] == [500, 500, 200]
 
@@ -116,7 +116,9 @@ def test_a_dead_receiver_ends_in_the_dlq_with_every_attempt_listed(
         client.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hello"}, headers=tenant.headers)
         webhook_worker.drain(max_rounds=60)
         assert len(site.received) == 8
-        (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+        (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()[
+            "items"
+        ]
         assert delivery["status"] == "dead" and len(delivery["attempts"]) == 8
         assert all(a["status_code"] == 503 and a["error"] == "HTTP 503" for a in delivery["attempts"])
         dlq = webhook_worker.sqs.get_queue_url(
@@ -131,7 +133,7 @@ def test_a_dead_receiver_ends_in_the_dlq_with_every_attempt_listed(
         url = f"/v1/webhooks/{hook['id']}/deliveries/{delivery['id']}/redeliver"
         assert client.post(url, headers=tenant.headers).status_code == 202
         webhook_worker.drain()
-    (again,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()
+    (again,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers).json()["items"]
     assert again["status"] == "delivered" and len(again["attempts"]) == 9
 
 

@@ -34,7 +34,7 @@ def test_create_list_and_revoke(client: TestClient) -> None:
     key = make_key(client, tenant, bot_id)
     assert key["key"].startswith("mrwk_") and key["key"].startswith(key["key_prefix"])
     assert key["allowed_origins"] == ["http://localhost:3000", SITE]
-    listed = client.get(f"/v1/bot-profiles/{bot_id}/widget-keys", headers=tenant.headers).json()
+    listed = client.get(f"/v1/bot-profiles/{bot_id}/widget-keys", headers=tenant.headers).json()["items"]
     assert [k["id"] for k in listed] == [key["id"]] and "key" not in listed[0]
     assert (
         client.delete(

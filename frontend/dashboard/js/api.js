@@ -99,14 +99,24 @@ export const post = async (path, body, query) => (await call('POST', path, { bod
 export const patch = async (path, body) => (await call('PATCH', path, { body })).data;
 export const del = async (path) => (await call('DELETE', path)).data;
 
-/** A whole bare-array list: pages of 200 (the most the API gives), following X-Next-Cursor to the end. */
+/**
+ * One page of a list as {items, cursor} (cursor null on the last page), in either of the API's shapes:
+ * `{items, next_cursor}`, or a bare array with X-Next-Cursor (the routes kept as the original MiniRAG's).
+ */
+export async function getPage(path, query) {
+  const { data, headers } = await call('GET', path, { query });
+  if (Array.isArray(data)) return { items: data, cursor: headers.get('X-Next-Cursor') };
+  return { items: data.items, cursor: data.next_cursor };
+}
+
+/** A whole list: pages of 200 (the most the API gives), following the cursor to the end. */
 export async function getAll(path, query) {
   const items = [];
   let cursor = null;
   do {
-    const page = await call('GET', path, { query: { ...query, limit: 200, cursor } });
-    items.push(...page.data);
-    cursor = page.headers.get('X-Next-Cursor');
+    const page = await getPage(path, { ...query, limit: 200, cursor });
+    items.push(...page.items);
+    cursor = page.cursor;
   } while (cursor);
   return items;
 }

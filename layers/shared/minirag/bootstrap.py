@@ -259,7 +259,12 @@ def build_services(
         ),
     )
     evaluation = EvaluationService(
-        runs=DynamoEvaluationRepository(tables), bots=bot_repo, retriever=retriever, queue=queue, clock=clock
+        runs=DynamoEvaluationRepository(tables),
+        bots=bot_repo,
+        retriever=retriever,
+        queue=queue,
+        clock=clock,
+        cursors=box,
     )
     return Services(
         settings=settings,

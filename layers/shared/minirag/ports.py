@@ -211,7 +211,10 @@ class WebhookRepository(Protocol):
 
     def get_delivery(self, *, tenant_id: str, webhook_id: str, delivery_id: str) -> Delivery | None: ...
 
-    def deliveries(self, *, tenant_id: str, webhook_id: str, limit: int) -> list[Delivery]: ...
+    def deliveries(
+        self, *, tenant_id: str, webhook_id: str, limit: int, start: dict[str, Any] | None = None
+    ) -> Page[Delivery]:
+        """Newest first, `limit` at a time from `start` (a previous page's `last_key`)."""
 
 
 class WebhookSender(Protocol):

@@ -24,8 +24,8 @@ export function embedPanel(botId, botName) {
 
     async load() {
       if (!this.$store.session.isAdmin) return;
-      const keys = await this.attempt(() => api.get(this.path()));
-      if (keys) this.keys = Array.isArray(keys) ? keys : keys.items || [];
+      const keys = await this.attempt(() => api.getAll(this.path()));
+      if (keys) this.keys = keys;
     },
 
     async create() {

@@ -35,11 +35,11 @@ export function evalPanel(botId) {
       clearTimeout(timer);
     },
 
-    /** Reloads the runs, and again every POLL_MS while one is pending or running. */
+    /** Reloads the newest runs (one page), and again every POLL_MS while one is pending or running. */
     async load() {
       clearTimeout(timer);
-      const runs = await this.attempt(() => api.get(`/v1/bot-profiles/${this.botId}/evaluations`));
-      if (runs) this.runs = Array.isArray(runs) ? runs : runs.items || [];
+      const runs = await this.attempt(() => api.getPage(`/v1/bot-profiles/${this.botId}/evaluations`));
+      if (runs) this.runs = runs.items;
       if (this.runs.some((r) => r.status === 'pending' || r.status === 'running')) {
         timer = setTimeout(() => this.load(), POLL_MS);
       }

@@ -17,6 +17,7 @@ export function webhooksPage() {
     confirming: null,
     openLog: null,
     deliveries: [],
+    logCursor: null,
     results: {},
 
     async init() {
@@ -26,7 +27,7 @@ export function webhooksPage() {
     async load() {
       this.loading = true;
       const hooks = await this.attempt(() => api.getAll('/v1/webhooks'));
-      if (hooks) this.hooks = Array.isArray(hooks) ? hooks : hooks.items || [];
+      if (hooks) this.hooks = hooks;
       this.loading = false;
     },
 
@@ -96,9 +97,17 @@ export function webhooksPage() {
       if (this.openLog) await this.loadLog(hook);
     },
 
-    async loadLog(hook) {
-      const found = await this.attempt(() => api.get(`/v1/webhooks/${hook.id}/deliveries`));
-      if (found) this.deliveries = Array.isArray(found) ? found : found.items || [];
+    /** The newest deliveries; with `older`, the next page after the ones shown. */
+    async loadLog(hook, older = false) {
+      const query = { cursor: older ? this.logCursor : null };
+      const found = await this.attempt(() => api.getPage(`/v1/webhooks/${hook.id}/deliveries`, query));
+      if (!found) return;
+      this.deliveries = older ? [...this.deliveries, ...found.items] : found.items;
+      this.logCursor = found.cursor;
+    },
+
+    olderDeliveries(hook) {
+      return this.loadLog(hook, true);
     },
 
     async redeliver(hook, delivery) {

@@ -1,22 +1,30 @@
-"""Keyset pages for the list routes that keep the original MiniRAG's bare-array shape.
+"""Keyset pages of the lists that are small per tenant, in either of the API's two shapes.
 
-Those lists are small per tenant, and sources fold their children's totals into parents, so each service
-reads its list whole in one query and the route pages it here. The cursor is the last item's sort key
+Sources fold their children's totals into parents, and bots, users, tokens, webhooks and widget keys are a
+handful per tenant, so each service reads its list whole in one query and the route pages it here: as a
+bare array with the `X-Next-Cursor` header (the routes kept in the original MiniRAG's shape) or as a
+`{items, next_cursor}` envelope (every other list). The cursor is the last item's sort key
 (created_at, id), sealed by the tenant's `SecretBox` cursor and bound to the path that issued it, so
 items added or removed between two requests neither repeat nor go missing on the next page.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Query, Request, Response
 
 from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.schemas import Page
 from minirag.domain.errors import InvalidInputError
 
 MAX_LIMIT = 200
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[
+    str | None, Query(description=f"opaque: the previous page's next_cursor or {NEXT_CURSOR_HEADER} header")
+]
 
 
 class Listed(Protocol):
@@ -41,8 +49,8 @@ class Pager:
         response: Response,
         services: ServicesDep,
         principal: PrincipalDep,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, Query(description=f"from the {NEXT_CURSOR_HEADER} header")] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> None:
         self._box = services.box
         self._tenant_id = principal.tenant_id
@@ -52,17 +60,29 @@ class Pager:
         self._cursor = cursor
 
     def __call__[T: Listed](self, items: Iterable[T]) -> list[T]:
+        """This request's page as a bare array; the next page's cursor goes in the header."""
+        page, next_cursor = self._split(items)
+        if next_cursor:
+            self._response.headers[NEXT_CURSOR_HEADER] = next_cursor
+        return page
+
+    def envelope[T: Listed, M](self, items: Iterable[T], public: Callable[[T], M]) -> Page[M]:
+        """This request's page as `{items, next_cursor}`, each item mapped by `public`."""
+        page, next_cursor = self._split(items)
+        return Page(items=[public(item) for item in page], next_cursor=next_cursor)
+
+    def _split[T: Listed](self, items: Iterable[T]) -> tuple[list[T], str | None]:
         """Decoded only now, after the service call, so a bad cursor never hides a 403 or a 404."""
         ordered = sorted(items, key=sort_key)
         if self._cursor:
             after = self._after(self._cursor)
             ordered = [item for item in ordered if sort_key(item) > after]
         page = ordered[: self.limit]
-        if len(ordered) > self.limit:
-            created, last_id = sort_key(page[-1])
-            key = {"p": self._path, "c": created, "i": last_id}
-            self._response.headers[NEXT_CURSOR_HEADER] = self._box.encode_cursor(self._tenant_id, key)
-        return page
+        if len(ordered) <= self.limit:
+            return page, None
+        created, last_id = sort_key(page[-1])
+        key = {"p": self._path, "c": created, "i": last_id}
+        return page, self._box.encode_cursor(self._tenant_id, key)
 
     def _after(self, cursor: str) -> tuple[str, str]:
         key: dict[str, Any] = self._box.decode_cursor(self._tenant_id, cursor)

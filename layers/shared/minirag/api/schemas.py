@@ -24,6 +24,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class Page[T](BaseModel):
+    """A list route's page: follow `next_cursor` (null on the last page) with `?cursor=`."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from minirag.domain.chat import Chat, Message
-from minirag.domain.errors import NotFoundError, UnprocessableError
+from minirag.domain.errors import InvalidInputError, NotFoundError, UnprocessableError
 from minirag.domain.models import Principal
 from minirag.ports import ChatRepository
 from minirag.security.crypto import SecretBox
@@ -30,13 +30,21 @@ class ChatReader:
     def list_chats(
         self, principal: Principal, *, bot_id: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Chat], str | None]:
-        """Newest first. The cursor is the storage key, encrypted and bound to the tenant."""
-        start = self._cursors.decode_cursor(principal.tenant_id, cursor) if cursor else None
+        """Newest first. The cursor is the storage key, encrypted and bound to the tenant and to the bot
+        filter it was issued for (a bot's chats come from an index whose keys the table query refuses)."""
+        start = None
+        if cursor:
+            sealed = self._cursors.decode_cursor(principal.tenant_id, cursor)
+            if sealed.get("bot") != (bot_id or "") or not isinstance(sealed.get("key"), dict):
+                raise InvalidInputError("invalid cursor")
+            start = sealed["key"]
         page = self._chats.list_page(tenant_id=principal.tenant_id, bot_id=bot_id, limit=limit, start=start)
         chats = [c for c in page.items if _may_use(principal, c)]
-        next_cursor = (
-            self._cursors.encode_cursor(principal.tenant_id, page.last_key) if page.last_key else None
-        )
+        next_cursor = None
+        if page.last_key:
+            next_cursor = self._cursors.encode_cursor(
+                principal.tenant_id, {"bot": bot_id or "", "key": page.last_key}
+            )
         return chats, next_cursor
 
     def feedback(

@@ -1,7 +1,7 @@
 """Evaluation runs: a tenant checks a bot's retrieval on labelled questions, off the request path."""
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from minirag.domain.errors import MiniRAGError, NotFoundError
 from minirag.domain.evaluation import EvalCase, EvalRun, first_relevant_rank, summarise
@@ -9,7 +9,8 @@ from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile
 from minirag.domain.models import Principal
 from minirag.domain.roles import Role
-from minirag.ports import BotRepository, Clock, Queue
+from minirag.ports import BotRepository, Clock, Page, Queue
+from minirag.security.crypto import SecretBox
 from minirag.services.guards import require_role
 from minirag.services.retrieval import Retriever
 
@@ -21,7 +22,10 @@ class EvaluationRepository(Protocol):
 
     def get(self, *, tenant_id: str, bot_id: str, run_id: str) -> EvalRun | None: ...
 
-    def list_for_bot(self, *, tenant_id: str, bot_id: str, limit: int) -> list[EvalRun]: ...
+    def list_for_bot(
+        self, *, tenant_id: str, bot_id: str, limit: int, start: dict[str, Any] | None = None
+    ) -> Page[EvalRun]:
+        """Newest first, `limit` at a time from `start` (a previous page's `last_key`)."""
 
 
 class EvaluationService:
@@ -33,8 +37,10 @@ class EvaluationService:
         retriever: Retriever,
         queue: Queue,
         clock: Clock,
+        cursors: SecretBox,
     ) -> None:
         self._runs = runs
+        self._cursors = cursors
         self._bots = bots
         self._retriever = retriever
         self._queue = queue
@@ -56,9 +62,16 @@ class EvaluationService:
         )
         return run
 
-    def list_runs(self, principal: Principal, bot_id: str, limit: int = 50) -> list[EvalRun]:
-        self._bot(principal.tenant_id, bot_id)
-        return self._runs.list_for_bot(tenant_id=principal.tenant_id, bot_id=bot_id, limit=limit)
+    def list_runs(
+        self, principal: Principal, bot_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[EvalRun], str | None]:
+        """Newest first. The cursor is the storage key, sealed and bound to the tenant (checked after
+        the bot, so a bad cursor never hides a 404)."""
+        tenant_id = principal.tenant_id
+        self._bot(tenant_id, bot_id)
+        start = self._cursors.decode_cursor(tenant_id, cursor) if cursor else None
+        page = self._runs.list_for_bot(tenant_id=tenant_id, bot_id=bot_id, limit=limit, start=start)
+        return page.items, self._cursors.encode_cursor(tenant_id, page.last_key) if page.last_key else None
 
     def run(self, tenant_id: str, bot_id: str, run_id: str) -> None:
         """Worker side: retrieval for every case at depth 10, then the metrics; a rerun overwrites the same run."""

@@ -113,9 +113,16 @@ class WebhookService:
         self.get(principal, webhook_id)
         self._webhooks.delete(tenant_id=principal.tenant_id, webhook_id=webhook_id)
 
-    def deliveries(self, principal: Principal, webhook_id: str, limit: int) -> list[Delivery]:
+    def deliveries(
+        self, principal: Principal, webhook_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[Delivery], str | None]:
+        """Newest first. The cursor is the storage key, sealed and bound to the tenant (checked after
+        the webhook, so a bad cursor never hides a 404)."""
         self.get(principal, webhook_id)
-        return self._webhooks.deliveries(tenant_id=principal.tenant_id, webhook_id=webhook_id, limit=limit)
+        tenant_id = principal.tenant_id
+        start = self._box.decode_cursor(tenant_id, cursor) if cursor else None
+        page = self._webhooks.deliveries(tenant_id=tenant_id, webhook_id=webhook_id, limit=limit, start=start)
+        return page.items, self._box.encode_cursor(tenant_id, page.last_key) if page.last_key else None
 
     def redeliver(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
         self.get(principal, webhook_id)

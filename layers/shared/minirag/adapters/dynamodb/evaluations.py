@@ -1,11 +1,13 @@
 """Evaluation runs of a bot, newest first."""
 
 from dataclasses import asdict
+from typing import Any
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import EvalRunItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, newest_first, storage_errors
 from minirag.domain.evaluation import EvalCase, EvalRun
+from minirag.ports import Page
 
 
 class DynamoEvaluationRepository:
@@ -39,15 +41,13 @@ class DynamoEvaluationRepository:
                 return None
         return self._of(item, tenant_id)
 
-    def list_for_bot(self, *, tenant_id: str, bot_id: str, limit: int) -> list[EvalRun]:
-        with storage_errors():
-            found = self._run.query(
-                keys.tenant_pk(tenant_id),
-                self._run.sk.startswith(f"EVAL#{bot_id}#"),
-                scan_index_forward=False,
-                limit=limit,
-            )
-            return [self._of(item, tenant_id) for item in found]
+    def list_for_bot(
+        self, *, tenant_id: str, bot_id: str, limit: int, start: dict[str, Any] | None = None
+    ) -> Page[EvalRun]:
+        found, last_key = newest_first(
+            self._run, keys.tenant_pk(tenant_id), f"EVAL#{bot_id}#", limit=limit, start=start
+        )
+        return Page([self._of(item, tenant_id) for item in found], last_key)
 
     @staticmethod
     def _of(item: EvalRunItem, tenant_id: str) -> EvalRun:

@@ -12,7 +12,12 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import items
-from minirag.domain.errors import ConflictError, DependencyUnavailableError, UnprocessableError
+from minirag.domain.errors import (
+    ConflictError,
+    DependencyUnavailableError,
+    InvalidInputError,
+    UnprocessableError,
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,44 @@ def storage_errors(conflict: str = "conflicts with an existing item") -> Iterato
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
     except BotoCoreError as exc:
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
+
+
+def newest_first[T: items.Item](
+    model: type[T], pk: str, sk_prefix: str, *, limit: int, start: dict[str, Any] | None
+) -> tuple[list[T], dict[str, Any] | None]:
+    """One page of the items under `sk_prefix`, newest (highest sort key) first, and the key to continue
+    from: one item more is read, so the key is None exactly when nothing is left (no empty last page)."""
+    with storage_errors():
+        found = list(
+            model.query(
+                pk,
+                model.sk.startswith(sk_prefix),
+                scan_index_forward=False,
+                limit=limit + 1,
+                last_evaluated_key=_resume_key(start, pk=pk, sk_prefix=sk_prefix),
+            )
+        )
+    page = found[:limit]
+    return page, {"pk": {"S": pk}, "sk": {"S": page[-1].sk}} if len(found) > limit else None
+
+
+def _resume_key(start: dict[str, Any] | None, *, pk: str, sk_prefix: str) -> dict[str, Any] | None:
+    """A start key as a client sent it back, checked to lie in the range being queried: DynamoDB rejects
+    a start key outside the key condition, and another list's cursor is the client's mistake."""
+    if start is None:
+        return None
+    sk = start.get("sk")
+    in_range = (
+        set(start) == {"pk", "sk"}
+        and start["pk"] == {"S": pk}
+        and isinstance(sk, dict)
+        and set(sk) == {"S"}
+        and isinstance(sk["S"], str)
+        and sk["S"].startswith(sk_prefix)
+    )
+    if not in_range:
+        raise InvalidInputError("invalid cursor")
+    return start
 
 
 def transaction(tables: "DynamoTables") -> TransactWrite:

@@ -5,9 +5,10 @@ from typing import Any
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import DeliveryItem, WebhookItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, newest_first, storage_errors
 from minirag.domain.errors import ConflictError
 from minirag.domain.webhooks import Attempt, Delivery, Webhook
+from minirag.ports import Page
 
 _KEEP_DELIVERIES = timedelta(days=30)
 
@@ -90,15 +91,13 @@ class DynamoWebhookRepository:
                 return None
         return self._delivery_of(item, tenant_id)
 
-    def deliveries(self, *, tenant_id: str, webhook_id: str, limit: int) -> list[Delivery]:
-        with storage_errors():
-            found = self._delivery.query(
-                keys.tenant_pk(tenant_id),
-                self._delivery.sk.startswith(f"DELIVERY#{webhook_id}#"),
-                scan_index_forward=False,
-                limit=limit,
-            )
-            return [self._delivery_of(item, tenant_id) for item in found]
+    def deliveries(
+        self, *, tenant_id: str, webhook_id: str, limit: int, start: dict[str, Any] | None = None
+    ) -> Page[Delivery]:
+        found, last_key = newest_first(
+            self._delivery, keys.tenant_pk(tenant_id), f"DELIVERY#{webhook_id}#", limit=limit, start=start
+        )
+        return Page([self._delivery_of(item, tenant_id) for item in found], last_key)
 
     @staticmethod
     def _webhook_of(item: WebhookItem, tenant_id: str) -> Webhook:

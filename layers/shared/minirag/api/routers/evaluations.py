@@ -1,11 +1,12 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.schemas import StrictModel
+from minirag.api.paging import Cursor, Limit
+from minirag.api.schemas import Page, StrictModel
 from minirag.domain.evaluation import EvalCase, EvalRun
 
 router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/evaluations", tags=["evaluations"])
@@ -66,6 +67,9 @@ def list_evaluations(
     bot_id: str,
     services: ServicesDep,
     principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[EvaluationPublic]:
-    return [EvaluationPublic.of(r) for r in services.evaluation.list_runs(principal, bot_id, limit)]
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[EvaluationPublic]:
+    """Newest first."""
+    runs, next_cursor = services.evaluation.list_runs(principal, bot_id, limit=limit, cursor=cursor)
+    return Page(items=[EvaluationPublic.of(r) for r in runs], next_cursor=next_cursor)

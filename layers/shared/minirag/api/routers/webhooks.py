@@ -1,12 +1,12 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.paging import PagerDep
-from minirag.api.schemas import PublicModel, StrictModel
+from minirag.api.paging import Cursor, Limit, PagerDep
+from minirag.api.schemas import Page, PublicModel, StrictModel
 from minirag.domain.webhooks import Delivery
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -73,8 +73,8 @@ def create_webhook(body: WebhookCreate, services: ServicesDep, principal: Princi
 
 
 @router.get("")
-def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[WebhookPublic]:
-    return [WebhookPublic.of(h) for h in page(services.webhooks.list_webhooks(principal))]
+def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> Page[WebhookPublic]:
+    return page.envelope(services.webhooks.list_webhooks(principal), WebhookPublic.of)
 
 
 @router.get("/{webhook_id}")
@@ -109,9 +109,12 @@ def list_deliveries(
     webhook_id: str,
     services: ServicesDep,
     principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[DeliveryPublic]:
-    return [DeliveryPublic.of(d) for d in services.webhooks.deliveries(principal, webhook_id, limit)]
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DeliveryPublic]:
+    """Newest first."""
+    found, next_cursor = services.webhooks.deliveries(principal, webhook_id, limit=limit, cursor=cursor)
+    return Page(items=[DeliveryPublic.of(d) for d in found], next_cursor=next_cursor)
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=status.HTTP_202_ACCEPTED)

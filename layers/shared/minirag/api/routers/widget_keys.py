@@ -5,7 +5,8 @@ from fastapi import APIRouter, status
 from pydantic import Field
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.schemas import Name, PublicModel, StrictModel
+from minirag.api.paging import PagerDep
+from minirag.api.schemas import Name, Page, PublicModel, StrictModel
 from minirag.domain.models import WidgetKey
 
 router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/widget-keys", tags=["widget-keys"])
@@ -56,8 +57,10 @@ def create_key(
 
 
 @router.get("")
-def list_keys(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> list[WidgetKeyPublic]:
-    return [WidgetKeyPublic.of(k) for k in services.widget_keys.list(principal, bot_id)]
+def list_keys(
+    bot_id: str, services: ServicesDep, principal: PrincipalDep, page: PagerDep
+) -> Page[WidgetKeyPublic]:
+    return page.envelope(services.widget_keys.list(principal, bot_id), WidgetKeyPublic.of)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
