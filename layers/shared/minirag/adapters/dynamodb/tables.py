@@ -1,5 +1,7 @@
 """Binds the item classes to one table on one endpoint, and translates storage errors."""
 
+import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,10 +129,38 @@ def _resume_key(start: dict[str, Any] | None, *, pk: str, sk_prefix: str) -> dic
     return start
 
 
+CONFLICT_ATTEMPTS = 6
+CONFLICT_BACKOFF_S = 0.01
+
+
+def _only_conflicts(exc: TransactWriteError) -> bool:
+    codes = {r.code for r in exc.cancellation_reasons if r is not None}
+    return "TransactionConflict" in codes and codes <= {"TransactionConflict", "None"}
+
+
+class _Transaction(TransactWrite):
+    """Two transactions that touch one item at once (every chat turn of a tenant updates its usage rows and
+    TOTALS) cancel each other with TransactionConflict, which the SDK does not retry. A cancelled
+    transaction wrote nothing, so the same writes are sent again under a fresh token after a short,
+    jittered, doubling wait; any other cancellation (a failed condition) is final."""
+
+    def _commit(self) -> Any:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return super()._commit()
+            except TransactWriteError as exc:
+                if attempt == CONFLICT_ATTEMPTS - 1 or not _only_conflicts(exc):
+                    raise
+            time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2**attempt))  # noqa: S311
+            self._client_request_token = str(uuid.uuid4())
+        raise AssertionError("unreachable")
+
+
 def transaction(tables: "DynamoTables") -> TransactWrite:
     """A write transaction with an idempotency token: if the SDK retries a commit that already succeeded
-    (a timeout after the write), DynamoDB recognises the token instead of failing the conditions."""
-    return TransactWrite(connection=tables.connection, client_request_token=str(uuid.uuid4()))
+    (a timeout after the write), DynamoDB recognises the token instead of failing the conditions.
+    Cancelled by a concurrent transaction on one of its items, it is sent again (see _Transaction)."""
+    return _Transaction(connection=tables.connection, client_request_token=str(uuid.uuid4()))
 
 
 def query_index(
