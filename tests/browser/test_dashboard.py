@@ -69,10 +69,11 @@ def test_create_a_bot_add_a_source_and_try_it(
     form = page.get_by_role("form", name="Bot profile")
     form.get_by_label("Name").fill("Handbook bot")
     form.get_by_label("Top k").fill("4")
+    form.get_by_label("Retrieval").select_option("hybrid")
     form.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Handbook bot", level=2)).to_be_visible()
     bots = client.get("/v1/bot-profiles", headers=tenant.headers).json()
-    assert [(b["name"], b["top_k"]) for b in bots] == [("Handbook bot", 4)]
+    assert [(b["name"], b["top_k"], b["retrieval_mode"]) for b in bots] == [("Handbook bot", 4, "hybrid")]
     screenshot(page, "bots")
 
     page.get_by_role("link", name="Sources").last.click()

@@ -4,6 +4,8 @@ from fastapi.testclient import TestClient
 
 from minirag.bootstrap import Services
 from tests.support.api import add_user, bearer, signup
+from tests.support.knowledge import add_text, ingest, make_bot
+from tests.support.worker import IngestWorker
 
 
 def test_create_with_defaults_and_read_back(client: TestClient) -> None:
@@ -86,3 +88,31 @@ def test_members_read_but_do_not_manage_bots(client: TestClient) -> None:
 
 def _principal(services: Services, token: str):  # type: ignore[no-untyped-def]
     return services.auth.authenticate(token)
+
+
+def test_a_bot_chooses_its_retrieval_mode(client: TestClient, worker: IngestWorker) -> None:
+    """Sparse needs a shared term, dense does not: the bot's mode decides what a reworded question finds."""
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, retrieval_mode="sparse")
+    source_id = add_text(
+        client, tenant, bot_id, "Employees receive twenty-seven days of paid vacation annually."
+    )
+    ingest(client, worker, tenant, source_id)
+    ask = {"bot_profile_id": bot_id, "message": "What holiday allowance is there?"}
+
+    def cited() -> list[str]:
+        response = client.post("/v1/chat", json=ask, headers=tenant.headers)
+        assert response.status_code == 200, response.text
+        return [s["source_id"] for s in response.json()["sources"]]
+
+    assert cited() == []
+    for mode in ("dense", "hybrid"):
+        changed = client.patch(
+            f"/v1/bot-profiles/{bot_id}", json={"retrieval_mode": mode}, headers=tenant.headers
+        )
+        assert changed.status_code == 200 and changed.json()["retrieval_mode"] == mode
+        assert cited() == [source_id], mode
+    reset = client.patch(f"/v1/bot-profiles/{bot_id}", json={"retrieval_mode": None}, headers=tenant.headers)
+    assert reset.json()["retrieval_mode"] is None and cited() == [source_id]  # the default: hybrid
+    bad = client.patch(f"/v1/bot-profiles/{bot_id}", json={"retrieval_mode": "bm25"}, headers=tenant.headers)
+    assert bad.status_code == 422

@@ -4,7 +4,8 @@ import { page } from '../page.js';
 
 const NUMBERS = ['temperature', 'max_tokens', 'top_k', 'score_threshold', 'chunk_size', 'chunk_overlap'];
 const NULLABLE = ['score_threshold', 'chunk_size', 'chunk_overlap'];
-const TEXTS = ['name', 'description', 'model', 'embedding_model', 'system_prompt'];
+const TEXTS = ['name', 'description', 'model', 'embedding_model', 'system_prompt', 'retrieval_mode'];
+const CLEARABLE = ['description', 'system_prompt', 'retrieval_mode']; // empty on edit: back to null
 const SECRETS = ['api_key', 'api_base', 'embedding_api_key', 'embedding_api_base'];
 
 function blankForm() {
@@ -73,7 +74,7 @@ export function botsPage() {
       for (const f of TEXTS) {
         const value = String(this.form[f] ?? '').trim();
         if (value) body[f] = value;
-        else if (this.editing !== 'new' && (f === 'description' || f === 'system_prompt')) body[f] = null;
+        else if (this.editing !== 'new' && CLEARABLE.includes(f)) body[f] = null;
       }
       for (const f of NUMBERS) {
         const value = String(this.form[f] ?? '').trim();

@@ -1,7 +1,7 @@
 """Request and response models of the bot-profile and source routes."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
@@ -45,6 +45,9 @@ class BotFields(StrictModel):
     score_threshold: Knob | None = Field(None, ge=-1, le=1)
     chunk_size: int | None = Field(None, ge=32, le=2048)
     chunk_overlap: int | None = Field(None, ge=0, le=512)
+    # null: the platform's default (MINIRAG_RETRIEVAL_MODE, hybrid); see benchmarks/RESULTS.md for when
+    # dense (paraphrased questions) or sparse (names, codes, numbers) alone serves a bot better
+    retrieval_mode: Literal["hybrid", "dense", "sparse"] | None = None
     credentials: CredentialsIn | None = None
 
 
@@ -73,6 +76,7 @@ class BotPublic(PublicModel):
     score_threshold: float | None
     chunk_size: int | None
     chunk_overlap: int | None
+    retrieval_mode: str | None
     has_credentials: bool
     is_active: bool
     created_at: datetime

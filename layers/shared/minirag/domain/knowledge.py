@@ -38,6 +38,7 @@ class BotProfile:
     chunk_overlap: int | None = None
     credentials_sealed: str | None = None  # Fernet token of the JSON credentials
     is_active: bool = True
+    retrieval_mode: str | None = None  # None: the platform's default
     # A fresh random id whenever the bot's set of live sources may have changed (a source saved or
     # deleted, the bot saved): chat reuses the live tags it read under the same revision.
     sources_rev: str | None = None

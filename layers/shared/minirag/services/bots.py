@@ -25,6 +25,7 @@ _EDITABLE = (
     "score_threshold",
     "chunk_size",
     "chunk_overlap",
+    "retrieval_mode",
 )
 
 

@@ -4,7 +4,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from minirag.domain.knowledge import BotProfile
 from minirag.domain.lexical import query_vector
@@ -93,7 +93,9 @@ class Retriever:
         tags = self.live_tags(bot, source_ids)
         if not tags or not query.strip():
             return []
-        chosen = settings or self.settings
+        chosen = settings or (
+            replace(self.settings, mode=bot.retrieval_mode) if bot.retrieval_mode else self.settings
+        )
         dense = self._embedder_for(bot).embed([query])[0] if chosen.mode != "sparse" else []
         hits = self._vectors.search(
             VectorQuery(

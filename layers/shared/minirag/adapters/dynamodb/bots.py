@@ -24,6 +24,7 @@ _FIELDS = (
     "chunk_overlap",
     "credentials_sealed",
     "is_active",
+    "retrieval_mode",
     "created_at",
     "updated_at",
 )

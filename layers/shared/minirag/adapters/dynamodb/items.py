@@ -107,6 +107,7 @@ class BotItem(Item):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     sources_rev = UnicodeAttribute(null=True)  # see BotProfile.sources_rev
+    retrieval_mode = UnicodeAttribute(null=True)
 
 
 class SourceItem(Item):
