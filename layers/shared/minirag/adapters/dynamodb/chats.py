@@ -7,6 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import ChatItem, MessageItem, UsageItem
+from minirag.adapters.dynamodb.stats import add_to_totals
 from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors, transaction
 from minirag.domain.chat import Chat, Citation, Message
 from minirag.ports import Page
@@ -28,6 +29,14 @@ _MESSAGE_FIELDS = (
     "created_at",
 )
 _INTS = {"prompt_tokens", "completion_tokens", "latency_ms", "time_to_first_token_ms", "stream_ms"}
+
+
+def _message_counts(message: Message) -> dict[str, int]:
+    return {
+        "messages": 1,
+        "prompt_tokens": message.prompt_tokens,
+        "completion_tokens": message.completion_tokens,
+    }
 
 
 class DynamoChatRepository:
@@ -55,15 +64,14 @@ class DynamoChatRepository:
             gsi1pk=keys.bot_chats_pk(chat.tenant_id, chat.bot_profile_id),
             gsi1sk=keys.chat_sk(chat.id),
         )
-        totals = self._usage(keys.usage_pk(chat.tenant_id), keys.USAGE_TOTALS)
-        counts: list[Action] = [self._usage.day.set("all"), self._usage.chats.add(1)]
+        counts = {"chats": 1}
         with storage_errors("chat already exists"), transaction(self._tables) as tx:
             tx.save(item, condition=self._chat.pk.does_not_exist())
             if first is not None:
                 message = self._message_item(chat.tenant_id, first)
                 tx.save(message, condition=self._message.pk.does_not_exist())
-                counts += self._totals_actions(first)
-            tx.update(totals, actions=counts)
+                counts |= _message_counts(first)
+            add_to_totals(tx, self._usage, chat.tenant_id, **counts)
 
     def get(self, *, tenant_id: str, chat_id: str) -> Chat | None:
         with storage_errors():
@@ -117,15 +125,7 @@ class DynamoChatRepository:
                 tx.update(chat, actions=actions, condition=self._chat.pk.exists())
                 if message.role == "assistant" and message.model:
                     self._add_usage(tx, tenant_id, message, bot_id)
-                totals = self._usage(keys.usage_pk(tenant_id), keys.USAGE_TOTALS)
-                tx.update(totals, actions=[self._usage.day.set("all"), *self._totals_actions(message)])
-
-    def _totals_actions(self, message: Message) -> list[Action]:
-        return [
-            self._usage.messages.add(1),
-            self._usage.prompt_tokens.add(message.prompt_tokens),
-            self._usage.completion_tokens.add(message.completion_tokens),
-        ]
+                add_to_totals(tx, self._usage, tenant_id, **_message_counts(message))
 
     def _add_usage(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
         day = message.created_at.date().isoformat()
