@@ -23,13 +23,14 @@ from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
+from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
 from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue, queue_depths
-from minirag.config import Settings
+from minirag.config import Settings, provider_api_bases
 from minirag.domain.chunking import Document
 from minirag.domain.knowledge import BotProfile
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
@@ -179,14 +180,22 @@ def build_services(
     vectors = vector_store(settings)
     policy = UrlPolicy(allow_private=settings.allow_private_urls)
     fetcher = SafeFetcher(policy)
+    endpoints = ModelEndpointPolicy(
+        policy,
+        trusted=settings.model_endpoint_allowlist.split(","),
+        provider_bases=provider_api_bases(),
+    )
     bots = BotService(
         bots=bot_repo,
         box=box,
         clock=clock,
         work_queue=queue,
         defaults=BotDefaults(settings.default_model, settings.default_embedding_model),
+        check_endpoint=endpoints.check,
     )
-    embedders = EmbedderRegistry(credentials=bots.credentials, batch_size=settings.embed_batch_size)
+    embedders = EmbedderRegistry(
+        credentials=bots.credentials, batch_size=settings.embed_batch_size, endpoints=endpoints
+    )
     sources = SourceService(
         sources=source_repo,
         bots=bot_repo,
@@ -228,7 +237,7 @@ def build_services(
         bots=bot_repo,
         chats=chat_repo,
         retriever=retriever,
-        model=chat_model or LiteLLMChatModel(),
+        model=chat_model or LiteLLMChatModel(endpoints),
         credentials=bots.credentials,
         cost=cost_usd,
         clock=clock,

@@ -1,5 +1,6 @@
 """Settings: read once when wiring (bootstrap), never at import time."""
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,8 @@ class Settings(BaseSettings):
 
     # Ingestion
     allow_private_urls: bool = False  # MINIRAG_ALLOW_PRIVATE_URLS=1: local development and tests only
+    # Comma-separated URLs of self-hosted model servers that bots may use although they are private.
+    model_endpoint_allowlist: str = ""
     max_upload_bytes: int = 4 * 1024 * 1024
     max_presigned_upload_bytes: int = 50 * 1024 * 1024
     max_text_source_bytes: int = 900_000
@@ -80,3 +83,10 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_scale: float = 1.0  # 0 in tests: retries come back at once
+
+
+def provider_api_bases() -> dict[str, str]:
+    """The model providers' endpoint variables the operator set (OPENAI_API_BASE, OLLAMA_API_BASE...):
+    litellm reads them itself, and the outbound policy trusts them because no tenant can set them."""
+    names = [name for name in os.environ if name.endswith("_API_BASE") or name == "OPENAI_BASE_URL"]
+    return {name: os.environ[name] for name in names if os.environ[name].strip()}

@@ -3,6 +3,7 @@
 import threading
 from collections.abc import Callable
 
+from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_embedder import LiteLLMEmbedder
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.ports import Embedder
@@ -11,8 +12,15 @@ OFFLINE_PREFIX = "offline/"
 
 
 class EmbedderRegistry:
-    def __init__(self, *, credentials: Callable[[BotProfile], Credentials], batch_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        credentials: Callable[[BotProfile], Credentials],
+        batch_size: int,
+        endpoints: ModelEndpointPolicy | None = None,
+    ) -> None:
         self._credentials = credentials
+        self._endpoints = endpoints
         self._batch_size = batch_size
         self._offline: Embedder | None = None
         self._lock = threading.Lock()
@@ -31,5 +39,8 @@ class EmbedderRegistry:
             return self.offline()
         creds = self._credentials(bot)
         return LiteLLMEmbedder(
-            bot.embedding_model, api_key=creds.embedding_api_key, api_base=creds.embedding_api_base
+            bot.embedding_model,
+            api_key=creds.embedding_api_key,
+            api_base=creds.embedding_api_base,
+            endpoints=self._endpoints,
         )

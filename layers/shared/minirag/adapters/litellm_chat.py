@@ -4,6 +4,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from minirag.adapters.http_fetch.errors import BlockedUrlError
+from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.domain.errors import ModelError
 from minirag.domain.models_io import ModelChunk, ModelRequest
 
@@ -25,9 +27,27 @@ def _litellm() -> Any:
     return litellm
 
 
+def check_endpoint(litellm: Any, endpoints: ModelEndpointPolicy, model: str, api_base: str | None) -> None:
+    """Before every call: the endpoint as worked out when the bot was saved, and as litellm resolves it."""
+    endpoints.check(model, api_base)
+    try:
+        resolved = litellm.get_llm_provider(model=model, api_base=api_base)[3]
+    except Exception:  # an unknown provider fails the call itself, with the usual translated error
+        return
+    endpoints.check_url(resolved if isinstance(resolved, str) else None)
+
+
 class LiteLLMChatModel:
+    def __init__(self, endpoints: ModelEndpointPolicy | None = None) -> None:
+        self._endpoints = endpoints
+
     def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
         litellm = _litellm()
+        if self._endpoints is not None:
+            try:
+                check_endpoint(litellm, self._endpoints, request.model, request.api_base)
+            except BlockedUrlError as exc:
+                raise ModelError(exc.detail, retry_after=60, kind="blocked") from exc
         try:
             response = litellm.completion(
                 model=request.model,

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.domain.chunking import approx_tokens
 from minirag.domain.errors import DependencyUnavailableError, UnprocessableError
 
@@ -15,7 +16,9 @@ class LiteLLMEmbedder:
         api_base: str | None = None,
         timeout_s: float = 30.0,
         batch_size: int = 64,
+        endpoints: ModelEndpointPolicy | None = None,
     ) -> None:
+        self._endpoints = endpoints
         self.model_name = model
         self._api_key = api_key
         self._api_base = api_base
@@ -31,6 +34,10 @@ class LiteLLMEmbedder:
     def _call(self, texts: list[str]) -> list[list[float]]:
         import litellm
 
+        if self._endpoints is not None:
+            from minirag.adapters.litellm_chat import check_endpoint
+
+            check_endpoint(litellm, self._endpoints, self.model_name, self._api_base)
         try:
             response: Any = litellm.embedding(
                 model=self.model_name,
@@ -53,4 +60,7 @@ class LiteLLMEmbedder:
 
 
 def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    """A short reason of our own: the provider's answer (which may be any server's page) is never echoed."""
+    status = getattr(exc, "status_code", None)
+    reason = type(exc).__name__
+    return f"{reason} (HTTP {status})" if isinstance(status, int) else reason

@@ -1,6 +1,7 @@
 """Bot profiles: settings of a chat bot, with write-only provider credentials sealed at rest."""
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -30,6 +31,14 @@ _EDITABLE = (
 
 
 _REINDEX_ON = ("embedding_model", "chunk_size", "chunk_overlap")
+_ENDPOINT_FIELDS = ("model", "embedding_model")
+
+# (model, api_base, what) -> None, or raises UnprocessableError: the outbound policy for model endpoints
+type EndpointCheck = Callable[..., None]
+
+
+def _no_check(model: str, api_base: str | None, *, what: str) -> None:
+    del model, api_base, what
 
 
 @dataclass(frozen=True)
@@ -40,9 +49,17 @@ class BotDefaults:
 
 class BotService:
     def __init__(
-        self, *, bots: BotRepository, box: SecretBox, clock: Clock, defaults: BotDefaults, work_queue: Queue
+        self,
+        *,
+        bots: BotRepository,
+        box: SecretBox,
+        clock: Clock,
+        defaults: BotDefaults,
+        work_queue: Queue,
+        check_endpoint: EndpointCheck = _no_check,
     ) -> None:
         self._bots = bots
+        self._check_endpoint = check_endpoint
         self._box = box
         self._clock = clock
         self._defaults = defaults
@@ -64,6 +81,7 @@ class BotService:
             credentials_sealed=self._seal(credentials),
             **values,
         )
+        self._check_endpoints(bot, credentials or Credentials())
         self._bots.add(tenant_id=principal.tenant_id, bot=bot)
         return bot
 
@@ -89,6 +107,8 @@ class BotService:
         updated = replace(bot, **changes, updated_at=self._clock.now())
         if credentials is not None:
             updated.credentials_sealed = self._seal(credentials)
+        if credentials is not None or any(k in changes for k in _ENDPOINT_FIELDS):
+            self._check_endpoints(updated, self.credentials(updated))
         self._bots.save(tenant_id=principal.tenant_id, bot=updated)
         if any(getattr(updated, k) != getattr(bot, k) for k in _REINDEX_ON):
             self._queue.send({"type": "reindex_bot", "tenant_id": principal.tenant_id, "bot_id": bot_id})
@@ -103,6 +123,11 @@ class BotService:
         if bot.credentials_sealed is None:
             return Credentials()
         return Credentials(**json.loads(self._box.decrypt(bot.credentials_sealed)))
+
+    def _check_endpoints(self, bot: BotProfile, creds: Credentials) -> None:
+        """Where the bot's chat and embedding calls would go must pass the outbound policy (422)."""
+        self._check_endpoint(bot.model, creds.api_base, what="model")
+        self._check_endpoint(bot.embedding_model, creds.embedding_api_base, what="embedding")
 
     def _seal(self, credentials: Credentials | None) -> str | None:
         if credentials is None or credentials.is_empty():

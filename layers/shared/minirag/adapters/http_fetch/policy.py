@@ -50,6 +50,10 @@ class UrlPolicy:
         self.allow_private = allow_private
         self._resolver = resolver
 
+    def permissive(self) -> "UrlPolicy":
+        """The same policy with loopback and private networks unlocked (link-local stays refused)."""
+        return UrlPolicy(allow_private=True, resolver=self._resolver)
+
     def check_url(self, url: str) -> None:
         """Raise BlockedUrlError (UnresolvableHostError when the host does not resolve) unless allowed."""
         self.vet(url)
