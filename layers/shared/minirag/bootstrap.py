@@ -26,13 +26,14 @@ from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
 from minirag.adapters.model_prices import price_per_million
+from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue, queue_depths
 from minirag.config import Settings, provider_api_bases
 from minirag.domain.chunking import Document
-from minirag.domain.knowledge import BotProfile
+from minirag.domain.knowledge import BotProfile, SourceType
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
 from minirag.security.jwt_codec import JwtCodec
@@ -50,6 +51,7 @@ from minirag.services.export import ExportService
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.refresh import RefreshService
+from minirag.services.remote_search import RemoteSources
 from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
 from minirag.services.stats import StatsService
@@ -144,6 +146,22 @@ def point_id(*parts: object) -> str:
     return make(*parts)
 
 
+def remote_sources(
+    settings: Settings, policy: UrlPolicy, sources: DynamoSourceRepository, box: SecretBox, clock: Clock
+) -> RemoteSources:
+    """Remote-search protocols by source type. Their fetcher follows no redirect: a Bearer token must not
+    be carried to wherever a redirect points."""
+    fetcher = SafeFetcher(policy, timeout_s=10.0, max_bytes=2 * 1024 * 1024, max_redirects=0)
+    timeout_s = settings.remote_search_timeout_seconds
+    return RemoteSources(
+        searchers={SourceType.NYXCORE: NyxCoreSearch(fetcher, search_timeout_s=timeout_s)},
+        sources=sources,
+        unseal=box.decrypt,
+        clock=clock,
+        timeout_s=timeout_s,
+    )
+
+
 def build_services(
     settings: Settings,
     *,
@@ -205,6 +223,7 @@ def build_services(
         urls=policy,
         clock=clock,
         max_text_bytes=settings.max_text_source_bytes,
+        seal=box.encrypt,
     )
     content = ContentLoader(
         blobs=blobs,
@@ -226,11 +245,13 @@ def build_services(
     webhook_queue = SqsQueue(aws_client(settings, "sqs"), settings.webhook_queue_url or "")
     events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
     pick_embedder = embedder_for or embedders.for_bot
+    remote = remote_sources(settings, policy, source_repo, box, clock)
     retriever = Retriever(
         sources=source_repo,
         vectors=vectors,
         embedder_for=pick_embedder,
         settings=RetrievalSettings(settings.retrieval_mode, settings.retrieval_fusion),
+        remote=remote,
     )
     chat_repo = DynamoChatRepository(tables)
     chat = ChatService(
@@ -266,6 +287,7 @@ def build_services(
         count_embedding_tokens=lambda tenant_id, n: stats_repo.add_totals(
             tenant_id=tenant_id, embedding_tokens=n
         ),
+        remote=remote,
     )
     evaluation = EvaluationService(
         runs=DynamoEvaluationRepository(tables),

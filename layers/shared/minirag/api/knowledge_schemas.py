@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from minirag.api.remote_schemas import RemoteConfigFields
 from minirag.api.schemas import Name, PublicModel, StrictModel
 from minirag.domain.knowledge import (
     Credentials,
@@ -13,6 +14,7 @@ from minirag.domain.knowledge import (
     SourceStatus,
     SourceType,
 )
+from minirag.services.remote_config import public_config
 
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
@@ -86,7 +88,7 @@ class BotPublic(PublicModel):
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-class SourceConfig(BaseModel):
+class SourceConfig(RemoteConfigFields):
     url: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
@@ -154,7 +156,10 @@ class SourcePublic(PublicModel):
 
     @classmethod
     def derived(cls, s: Source) -> dict[str, Any]:
-        return {"progress": Progress(done=s.progress_done, total=s.progress_total)}
+        return {
+            "progress": Progress(done=s.progress_done, total=s.progress_total),
+            "config": public_config(s.source_type, s.config),
+        }
 
 
 class BatchPublic(BaseModel):

@@ -54,6 +54,7 @@ class SourceType(StrEnum):
     URL = "url"
     SITEMAP = "sitemap"
     BATCH = "batch"
+    NYXCORE = "nyxcore"  # a remote knowledge base searched at question time (domain/remote.py)
 
 
 class SourceStatus(StrEnum):

@@ -56,9 +56,13 @@ def citations(hits: list[VectorHit]) -> tuple[list[Citation], list[ContextBlock]
                 score=round(float(hit.score), 6),
             )
         )
+        authority = payload.get("authority")  # remote-search passages: [MANDATORY] marks a rule
         blocks.append(
             ContextBlock(
-                n=n, source_name=name, heading_path=tuple(payload.get("heading_path") or ()), text=text
+                n=n,
+                source_name=f"{name} [{str(authority).upper()}]" if authority else name,
+                heading_path=tuple(payload.get("heading_path") or ()),
+                text=text,
             )
         )
     return cited, blocks

@@ -12,6 +12,7 @@ from minirag.domain.knowledge import BotProfile, Source, SourceStatus, SourceTyp
 from minirag.ports import BotRepository, Clock, Embedder, Queue, SourceRepository, VectorStore
 from minirag.services.content import ContentLoader
 from minirag.services.indexing import IngestSettings, SourceIndexer
+from minirag.services.remote_search import RemoteSources
 
 __all__ = ["IngestSettings", "IngestionService"]  # bootstrap builds the settings from here
 
@@ -34,7 +35,9 @@ class IngestionService:
         point_id: Callable[..., str],
         notify: Callable[[str, str, dict[str, Any]], object] | None = None,
         count_embedding_tokens: Callable[[str, int], object] | None = None,
+        remote: RemoteSources | None = None,
     ) -> None:
+        self._remote = remote  # remote-search sources: "ingest" is a connection check
         self._sources = sources
         self._bots = bots
         self._vectors = vectors
@@ -88,6 +91,11 @@ class IngestionService:
     def _run(self, source: Source, bot: BotProfile) -> None:
         if source.source_type in (SourceType.BATCH, SourceType.SITEMAP):
             self._fan_out(source)
+            return
+        if self._remote is not None and self._remote.handles(source):
+            checked = self._remote.check(source)
+            self._finish(source, checked)
+            self._event(checked, "source.ingested")
             return
         done = self._indexer.index(source, bot)
         self._finish(source, done)

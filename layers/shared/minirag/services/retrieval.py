@@ -6,16 +6,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from minirag.domain.knowledge import BotProfile
+from minirag.domain.knowledge import BotProfile, Source, SourceStatus
 from minirag.domain.lexical import query_vector
+from minirag.domain.remote import REMOTE_SEARCH_TYPES
 from minirag.domain.vectors import VectorHit, VectorQuery
 from minirag.ports import Embedder, SourceRepository, VectorStore
+from minirag.services.remote_search import RemoteSources
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
     mode: str = "hybrid"  # hybrid | dense | sparse
     fusion: str = "rrf"  # rrf | weighted
+
+
+type _Live = tuple[list[tuple[str, str]], list[Source]]  # live (source id, tag) pairs, remote sources
 
 
 class LiveSources:
@@ -40,27 +45,36 @@ class LiveSources:
         self._max_bots = max_bots
         self._now = now
         self._lock = threading.Lock()
-        self._cached: OrderedDict[tuple[str, str], tuple[str, float, list[tuple[str, str]]]] = OrderedDict()
+        self._cached: OrderedDict[tuple[str, str], tuple[str, float, _Live]] = OrderedDict()
 
     def of(self, bot: BotProfile) -> list[tuple[str, str]]:
+        return self._entry(bot)[0]
+
+    def remote(self, bot: BotProfile) -> list[Source]:
+        """The bot's active, ready remote-search sources (searched at question time, never indexed)."""
+        return self._entry(bot)[1]
+
+    def _entry(self, bot: BotProfile) -> "_Live":
         key = (bot.tenant_id, bot.id)
         with self._lock:
             hit = self._cached.get(key)
         if hit is not None and bot.sources_rev == hit[0] and self._now() - hit[1] < self._max_age_s:
             return hit[2]
         loaded_at = self._now()
-        live = [
-            (s.id, s.live_tag)
+        mine = [
+            s
             for s in self._sources.list_all(tenant_id=bot.tenant_id)
-            if s.bot_profile_id == bot.id and s.is_active and s.version > 0
+            if s.bot_profile_id == bot.id and s.is_active
         ]
+        live = [(s.id, s.live_tag) for s in mine if s.version > 0]
+        remote = [s for s in mine if s.source_type in REMOTE_SEARCH_TYPES and s.status == SourceStatus.READY]
         if bot.sources_rev is not None:
             with self._lock:
-                self._cached[key] = (bot.sources_rev, loaded_at, live)
+                self._cached[key] = (bot.sources_rev, loaded_at, (live, remote))
                 self._cached.move_to_end(key)
                 while len(self._cached) > self._max_bots:
                     self._cached.popitem(last=False)
-        return live
+        return live, remote
 
 
 class Retriever:
@@ -71,8 +85,10 @@ class Retriever:
         vectors: VectorStore,
         embedder_for: Callable[[BotProfile], Embedder],
         settings: RetrievalSettings,
+        remote: RemoteSources | None = None,
     ) -> None:
         self._live = LiveSources(sources)
+        self._remote = remote
         self._vectors = vectors
         self._embedder_for = embedder_for
         self.settings = settings
@@ -89,6 +105,21 @@ class Retriever:
         *,
         source_ids: list[str] | None = None,
         settings: RetrievalSettings | None = None,
+    ) -> list[VectorHit]:
+        """Our hits, merged with those of the bot's remote-search sources, asked meanwhile."""
+        remotes = self._live.remote(bot) if self._remote is not None and query.strip() else []
+        chosen = [s for s in remotes if not source_ids or s.id in source_ids]
+        pending = self._remote.start(query, chosen) if self._remote is not None and chosen else None
+        hits = self._search_local(bot, query, source_ids=source_ids, settings=settings)
+        return pending.merge(hits) if pending is not None else hits
+
+    def _search_local(
+        self,
+        bot: BotProfile,
+        query: str,
+        *,
+        source_ids: list[str] | None,
+        settings: RetrievalSettings | None,
     ) -> list[VectorHit]:
         tags = self.live_tags(bot, source_ids)
         if not tags or not query.strip():

@@ -1,5 +1,6 @@
 """Turning what a client sent into a valid, unsaved source, and storing a text source's content."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -7,7 +8,9 @@ from minirag.domain.errors import NotFoundError, UnprocessableError
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import RefreshSchedule, Source, SourceType
 from minirag.domain.models import Principal
+from minirag.domain.remote import REMOTE_SEARCH_TYPES
 from minirag.ports import BlobStore, BotRepository, Clock
+from minirag.services.remote_config import prepare_config
 
 _REFRESHABLE = {SourceType.URL, SourceType.SITEMAP}
 
@@ -41,8 +44,16 @@ def check_schedule(source_type: SourceType, schedule: RefreshSchedule) -> None:
 
 class SourceBuilder:
     def __init__(
-        self, *, bots: BotRepository, blobs: BlobStore, urls: UrlChecker, clock: Clock, max_text_bytes: int
+        self,
+        *,
+        bots: BotRepository,
+        blobs: BlobStore,
+        urls: UrlChecker,
+        clock: Clock,
+        max_text_bytes: int,
+        seal: Callable[[str], str] | None = None,
     ) -> None:
+        self._seal = seal  # remote-search tokens (domain/remote.py); without it such sources are refused
         self._bots = bots
         self._blobs = blobs
         self._urls = urls
@@ -85,6 +96,12 @@ class SourceBuilder:
             if not isinstance(url, str) or not url:
                 raise UnprocessableError(f"a {source_type.value} source needs config.url")
             self._urls.check_url(url)
+        elif source_type in REMOTE_SEARCH_TYPES:
+            if content:
+                raise UnprocessableError(f"a {source_type.value} source takes no content")
+            if self._seal is None:
+                raise UnprocessableError(f"{source_type.value} sources are not enabled here")
+            prepare_config(source_type.value, config, check_url=self._urls.check_url, seal=self._seal)
         elif content:
             raise UnprocessableError(f"a {source_type.value} source takes no content")
 

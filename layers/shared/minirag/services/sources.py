@@ -1,5 +1,6 @@
 """Knowledge sources: create, change, delete, and queue them for ingestion."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -9,6 +10,7 @@ from minirag.domain.models import Principal
 from minirag.domain.roles import Role
 from minirag.ports import BlobStore, BotRepository, Clock, Queue, SourceRepository, VectorStore
 from minirag.services.guards import require_role
+from minirag.services.remote_config import changed_config
 from minirag.services.source_drafts import SourceBuilder, SourceDraft, UrlChecker, check_schedule, content_key
 from minirag.services.source_reads import SourceReader
 
@@ -29,10 +31,11 @@ class SourceService(SourceReader):
         urls: UrlChecker,
         clock: Clock,
         max_text_bytes: int,
+        seal: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(sources=sources)
         self._drafts = SourceBuilder(
-            bots=bots, blobs=blobs, urls=urls, clock=clock, max_text_bytes=max_text_bytes
+            bots=bots, blobs=blobs, urls=urls, clock=clock, max_text_bytes=max_text_bytes, seal=seal
         )
         self._blobs = blobs
         self._queue = queue
@@ -100,8 +103,12 @@ class SourceService(SourceReader):
             if changes.get(name) is not None:
                 setattr(updated, name, changes[name])
         if "config" in changes and changes["config"] is not None:
-            self._drafts.validate(source.source_type, None, changes["config"])
-            updated.config = changes["config"]
+            updated.config = changed_config(
+                source.source_type,
+                source.config,
+                changes["config"],
+                lambda config: self._drafts.validate(source.source_type, None, config),
+            )
         if changes.get("content") is not None:
             self._replace_content(updated, changes["content"])
         if changes.get("refresh_schedule") is not None:

@@ -76,10 +76,13 @@ class SafeFetcher:
         self.user_agent = user_agent
         self._ssl = ssl_context or httpx.create_ssl_context(trust_env=False)
 
-    def fetch(self, url: str, *, accept: str | None = None) -> FetchResult:
-        """GET, following redirects by hand so that every hop is checked by the policy before connecting."""
+    def fetch(
+        self, url: str, *, accept: str | None = None, headers: dict[str, str] | None = None
+    ) -> FetchResult:
+        """GET, following redirects by hand so that every hop is checked by the policy before connecting.
+        Extra `headers` (an Authorization) go to every hop: give such a fetcher max_redirects=0."""
         deadline = _Deadline(self.timeout_s, url)
-        headers = self._headers({"Accept": accept} if accept else {})
+        headers = self._headers({**(headers or {}), **({"Accept": accept} if accept else {})})
         target: str | httpx.URL = url
         for _ in range(self.max_redirects + 1):
             vetted = self.policy.vet(target)
@@ -91,16 +94,23 @@ class SafeFetcher:
         raise FetchFailedError(f"{url}: more than {self.max_redirects} redirects")
 
     def post(
-        self, url: str, *, body: bytes, headers: dict[str, str], timeout_s: float | None = None
+        self,
+        url: str,
+        *,
+        body: bytes,
+        headers: dict[str, str],
+        timeout_s: float | None = None,
+        read_limit: int | None = _POST_BODY_BYTES,
     ) -> PostResult:
         """One POST for a webhook delivery. Redirects are not followed (a 3xx is reported as the status) and
         any status is returned rather than raised: the delivery log records it and the caller decides on
-        retries. Network failures and timeouts raise FetchFailedError."""
+        retries. Network failures and timeouts raise FetchFailedError. read_limit=None reads the whole body
+        within max_bytes (an API's answer rather than a receiver's excuse)."""
         deadline = _Deadline(timeout_s or self.timeout_s, url)
         vetted = self.policy.vet(url)
         started = time.monotonic()
         with self._exchange(vetted, "POST", self._headers(headers), body, deadline) as response:
-            head = self._read(response, deadline, limit=_POST_BODY_BYTES, shown=url)
+            head = self._read(response, deadline, limit=read_limit, shown=url)
         elapsed_ms = round((time.monotonic() - started) * 1000)
         return PostResult(status=response.status_code, body=head, elapsed_ms=elapsed_ms)
 
