@@ -55,22 +55,27 @@ def test_patch_validates_and_changes_only_what_is_sent(client: TestClient) -> No
         headers=tenant.headers,
     ).json()
     assert patched["top_k"] == 8 and patched["system_prompt"] == "Be brief." and patched["temperature"] == 0.7
-    for bad in ({"temperature": 3}, {"top_k": 0}, {"max_tokens": 200_000}, {"name": ""}, {"unknown": 1}):
+    for bad in ({"temperature": 3}, {"top_k": 0}, {"max_tokens": 200_000}, {"name": ""}, {"is_active": "maybe"}):
         response = client.patch(f"/v1/bot-profiles/{bot['id']}", json=bad, headers=tenant.headers)
         assert response.status_code == 422, bad
 
 
-def test_delete_deactivates_and_hides(client: TestClient) -> None:
+def test_delete_deactivates_and_patch_reactivates(client: TestClient) -> None:
+    """The original's semantics: a deleted bot is listed with is_active false, and PATCH is_active true
+    brings it back."""
     tenant = signup(client)
     bot = client.post("/v1/bot-profiles", json={"name": "Gone"}, headers=tenant.headers).json()
     assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 204
-    assert client.get("/v1/bot-profiles", headers=tenant.headers).json() == []
+    listed = client.get("/v1/bot-profiles", headers=tenant.headers).json()
+    assert [(b["id"], b["is_active"]) for b in listed] == [(bot["id"], False)]
+    assert client.get("/v1/bot-profiles", params={"include_inactive": False}, headers=tenant.headers).json() == []
     assert client.get(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).json()["is_active"] is False
-    assert (
-        client.patch(f"/v1/bot-profiles/{bot['id']}", json={"name": "x"}, headers=tenant.headers).status_code
-        == 404
-    )
-    assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 404
+    assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 204
+    assert client.get("/v1/stats/overview", headers=tenant.headers).json()["bot_profiles"] == 0
+    back = client.patch(f"/v1/bot-profiles/{bot['id']}", json={"is_active": True}, headers=tenant.headers)
+    assert back.status_code == 200 and back.json()["is_active"] is True
+    assert client.get("/v1/stats/overview", headers=tenant.headers).json()["bot_profiles"] == 1
+    assert client.delete("/v1/bot-profiles/nope", headers=tenant.headers).status_code == 404
 
 
 def test_members_read_but_do_not_manage_bots(client: TestClient) -> None:

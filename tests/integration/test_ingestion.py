@@ -166,7 +166,7 @@ def test_uploads_of_each_type_become_ready(
         headers=tenant.headers,
     )
     assert uploaded.status_code == 201, uploaded.text
-    assert uploaded.json()["source_type"] == "upload" and uploaded.json()["status"] == "processing"
+    assert uploaded.json()["source_type"] == "upload" and uploaded.json()["status"] == "pending"
     worker.drain()
     done = source(client, tenant, uploaded.json()["id"])
     assert done["status"] == "ready", done["error_message"]

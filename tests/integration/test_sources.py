@@ -24,7 +24,9 @@ def test_text_source_lifecycle_without_ingest(client: TestClient) -> None:
     ).json()
     assert patched["name"] == "Renamed" and patched["description"] == "d"
     assert client.delete(f"/v1/sources/{source_id}", headers=tenant.headers).status_code == 204
-    assert client.get(f"/v1/sources/{source_id}", headers=tenant.headers).status_code == 404
+    gone = client.get(f"/v1/sources/{source_id}", headers=tenant.headers)
+    assert gone.status_code == 200 and gone.json()["is_active"] is False and gone.json()["deleted_at"]
+    assert client.get("/v1/sources", params={"include_inactive": True}, headers=tenant.headers).json() == []
 
 
 def test_create_validation(client: TestClient) -> None:
@@ -38,9 +40,9 @@ def test_create_validation(client: TestClient) -> None:
         ({**base, "source_type": "url", "config": {"url": "ftp://example.com/x"}}, 422),
         ({**base, "source_type": "url", "config": {"url": "http://169.254.169.254/latest/meta-data/"}}, 422),
         ({**base, "source_type": "text", "content": "x", "refresh_schedule": "daily"}, 422),
-        ({**base, "source_type": "upload"}, 400),
+        ({**base, "source_type": "upload", "content": "x"}, 422),
         ({**base, "source_type": "video", "content": "x"}, 422),
-        ({"bot_profile_id": "nope", "name": "S", "source_type": "text", "content": "x"}, 404),
+        ({"bot_profile_id": "nope", "name": "S", "source_type": "text", "content": "x"}, 422),
         ({**base, "source_type": "text", "content": "x", "parent_id": "nope"}, 404),
         ({**base, "source_type": "text", "content": "x" * 950_000}, 422),
     ]
@@ -69,6 +71,7 @@ def test_batch_creates_parent_and_children_together(client: TestClient) -> None:
     body = {
         "bot_profile_id": bot_id,
         "name": "Bundle",
+        "source_type": "batch",
         "children": [
             {"name": "One", "source_type": "text", "content": "First."},
             {"name": "Two", "source_type": "url", "config": {"url": "http://127.0.0.1:9/page"}},
@@ -122,7 +125,7 @@ def test_unsupported_and_oversized_uploads(client: TestClient) -> None:
         files={"file": ("tool.exe", b"MZ..", "application/x-msdos")},
         headers=tenant.headers,
     )
-    assert exe.status_code == 422 and "unsupported file type" in exe.json()["detail"]
+    assert exe.status_code == 422 and exe.json()["detail"].startswith("Unsupported file type")
     big = client.post(
         "/v1/sources/upload",
         data=form,

@@ -14,8 +14,9 @@ export function money(value) {
   return typeof value === 'number' ? `$${value.toFixed(value < 1 ? 4 : 2)}` : '—';
 }
 
+/** A percentage as the API gives it (0..100). */
 export function percent(value) {
-  return typeof value === 'number' ? `${Math.round(value * 100)}%` : '—';
+  return typeof value === 'number' ? `${Math.round(value)}%` : '—';
 }
 
 export function lines(text) {

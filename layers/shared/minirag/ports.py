@@ -89,8 +89,9 @@ class BotRepository(Protocol):
 
     def list_all(self, *, tenant_id: str) -> list[BotProfile]: ...
 
-    def deactivate(self, *, tenant_id: str, bot_id: str, at: datetime) -> None:
-        """Active to inactive exactly once; NotFoundError when it is missing or already inactive."""
+    def set_active(self, *, tenant_id: str, bot_id: str, active: bool, at: datetime) -> bool:
+        """Flips is_active (and the tenant's bot count) once; False when it already had that state.
+        NotFoundError when the bot is missing."""
 
     def save(self, *, tenant_id: str, bot: BotProfile) -> None: ...
 
@@ -111,8 +112,9 @@ class SourceRepository(Protocol):
 
     def progress(self, *, tenant_id: str, source_id: str, done: int, total: int) -> None: ...
 
-    def delete(self, *, tenant_id: str, bot_id: str, source_ids: list[str]) -> None:
-        """The sources (one bot's), and a new sources revision on the bot."""
+    def retire(self, *, tenant_id: str, bot_id: str, sources: list[Source]) -> None:
+        """Saves deleted sources (deleted_at set, inactive) in their place: readable by id, in no list
+        and no count; ConflictError when one of them was deleted meanwhile."""
 
     def due_for_refresh(self, *, now: datetime, limit: int) -> list[tuple[str, str]]: ...
 

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from minirag.api.schemas import PublicModel, StrictModel
+from minirag.api.schemas import PublicModel, RequestModel
 from minirag.domain.chat import Message
 
 
-class ChatRequest(StrictModel):
+class ChatRequest(RequestModel):
     bot_profile_id: str
     message: Annotated[str, StringConstraints(min_length=1, max_length=32_000)]
     chat_id: str | None = None
@@ -61,6 +61,7 @@ class ChatAnswer(BaseModel):
 
 class ChatPublic(PublicModel):
     id: str
+    tenant_id: str
     bot_profile_id: str
     title: str
     message_count: int

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from minirag.api.remote_schemas import RemoteConfigFields
-from minirag.api.schemas import Name, PublicModel, StrictModel
+from minirag.api.schemas import Name, PublicModel, RequestModel, Text
 from minirag.domain.knowledge import (
     Credentials,
     RefreshSchedule,
@@ -20,7 +20,7 @@ ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 
 
-class CredentialsIn(StrictModel):
+class CredentialsIn(RequestModel):
     api_key: str | None = Field(None, max_length=500)
     api_base: str | None = Field(None, max_length=500)
     embedding_api_key: str | None = Field(None, max_length=500)
@@ -38,7 +38,7 @@ def _rounded(value: float | None) -> float | None:
 Knob = Annotated[float, AfterValidator(_rounded)]
 
 
-class BotFields(StrictModel):
+class BotFields(RequestModel):
     description: LongText | None = None
     system_prompt: LongText | None = None
     temperature: Knob | None = Field(None, ge=0, le=2)
@@ -61,17 +61,19 @@ class BotCreate(BotFields):
 
 class BotUpdate(BotFields):
     name: Name | None = None
+    is_active: bool | None = None
     model: ModelName | None = None
     embedding_model: ModelName | None = None
 
 
 class BotPublic(PublicModel):
     id: str
+    tenant_id: str
     name: str
-    description: str | None
+    description: Text
     model: str
     embedding_model: str
-    system_prompt: str | None
+    system_prompt: Text
     temperature: float
     max_tokens: int
     top_k: int
@@ -92,33 +94,37 @@ class SourceConfig(RemoteConfigFields):
     url: Annotated[str, StringConstraints(max_length=2048)] | None = None
 
 
-class SourceCreate(StrictModel):
+class SourceCreate(RequestModel):
     bot_profile_id: str
     name: SourceName
     source_type: SourceType
     content: str | None = None
     config: SourceConfig | None = None
     parent_id: str | None = None
-    refresh_schedule: RefreshSchedule = RefreshSchedule.NONE
+    refresh_schedule: RefreshSchedule | None = None  # null: none, as the original took it
     description: LongText | None = None
 
 
-class BatchChild(StrictModel):
+class BatchChild(RequestModel):
     name: SourceName
     source_type: SourceType
     config: SourceConfig | None = None
     content: str | None = None
+    description: LongText | None = None
 
 
-class SourceBatchCreate(StrictModel):
+class SourceBatchCreate(RequestModel):
+    """The parent is a group with no content of its own. Its source_type is the original's choice of a
+    label (url by default, or text, upload) or ours (batch); it changes nothing but the label."""
+
     bot_profile_id: str
     name: SourceName
-    source_type: SourceType = SourceType.BATCH
+    source_type: SourceType = SourceType.URL
     description: LongText | None = None
     children: Annotated[list[BatchChild], Field(min_length=1, max_length=500)]
 
 
-class SourceUpdate(StrictModel):
+class SourceUpdate(RequestModel):
     name: SourceName | None = None
     description: LongText | None = None
     content: str | None = None
@@ -134,10 +140,11 @@ class Progress(BaseModel):
 
 class SourcePublic(PublicModel):
     id: str
+    tenant_id: str
     bot_profile_id: str
     parent_id: str | None
     name: str
-    description: str | None
+    description: Text
     source_type: SourceType
     status: SourceStatus
     config: dict[str, Any]
@@ -151,6 +158,7 @@ class SourcePublic(PublicModel):
     next_refresh_at: datetime | None
     children_count: int
     content_hash: str | None
+    deleted_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -167,7 +175,7 @@ class BatchPublic(BaseModel):
     children: list[SourcePublic]
 
 
-class UploadUrlRequest(StrictModel):
+class UploadUrlRequest(RequestModel):
     bot_profile_id: str
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -183,4 +191,8 @@ class UploadUrlPublic(BaseModel):
 
 class Accepted(BaseModel):
     status: str = "accepted"
-    enqueued: int | None = None
+    message: str
+
+
+class ChildrenAccepted(Accepted):
+    enqueued: int

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
 from minirag.domain.roles import Role
 
@@ -11,6 +11,9 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,100}$")]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# A free-text field of a read model: "" when unset, as the original MiniRAG answered (its clients call
+# string methods on these without a null check).
+Text = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
 
 
 class ErrorResponse(BaseModel):
@@ -31,8 +34,11 @@ class Page[T](BaseModel):
     next_cursor: str | None
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RequestModel(BaseModel):
+    """A request body. Unknown fields are ignored, as the original MiniRAG's were: its clients send fields
+    (ours or theirs) that a route does not read, and must keep working (API.md's compatibility rule)."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class PublicModel(BaseModel):
@@ -50,7 +56,7 @@ class PublicModel(BaseModel):
         return {}
 
 
-class TenantCreate(StrictModel):
+class TenantCreate(RequestModel):
     tenant_name: Name
     tenant_slug: Slug
     owner_email: EmailStr
@@ -69,8 +75,9 @@ class TenantPublic(PublicModel):
 
 class UserPublic(PublicModel):
     id: str
+    tenant_id: str
     email: str
-    display_name: str | None
+    display_name: Text
     role: Role
     is_active: bool
     created_at: datetime
@@ -83,7 +90,7 @@ class SignupPublic(BaseModel):
     token_prefix: str
 
 
-class LoginRequest(StrictModel):
+class LoginRequest(RequestModel):
     email: EmailStr
     password: Annotated[str, Field(min_length=1, max_length=128)]
     tenant_slug: Slug | None = None
@@ -104,7 +111,7 @@ class MePublic(BaseModel):
     auth: str
 
 
-class ApiTokenCreate(StrictModel):
+class ApiTokenCreate(RequestModel):
     name: Name
     expires_at: datetime | None = None
     role: Role | None = None
@@ -112,6 +119,7 @@ class ApiTokenCreate(StrictModel):
 
 class ApiTokenPublic(PublicModel):
     id: str
+    tenant_id: str
     name: str
     token_prefix: str
     role: Role
@@ -125,14 +133,18 @@ class ApiTokenCreated(ApiTokenPublic):
     raw_token: str
 
 
-class UserCreate(StrictModel):
+class UserCreate(RequestModel):
     email: EmailStr
     password: Password
     display_name: DisplayName | None = None
     role: Role = Role.MEMBER
 
 
-class UserUpdate(StrictModel):
+class UserUpdate(RequestModel):
+    """Any subset. The original MiniRAG's clients send its whole UserCreate body here (email, password,
+    display_name, role): every one of those fields keeps its meaning."""
+
+    email: EmailStr | None = None
     display_name: DisplayName | None = None
     role: Role | None = None
     is_active: bool | None = None

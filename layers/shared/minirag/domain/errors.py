@@ -37,6 +37,11 @@ class UnprocessableError(MiniRAGError):
     """The request is well-formed but cannot be processed."""
 
 
+class UnresolvedHostError(UnprocessableError):
+    """A URL's host name does not resolve right now. Refused for a fetch; acceptable to save, since the
+    name may resolve later and every fetch checks the URL again."""
+
+
 class RateLimitedError(MiniRAGError):
     """Too many requests."""
 

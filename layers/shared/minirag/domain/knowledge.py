@@ -107,6 +107,20 @@ class Source:
     content_hash: str | None = None
     version: int = 0  # the ingestion run whose vectors are live; chat filters on it
     children_count: int = 0
+    deleted_at: datetime | None = None  # deleted: vectors, chunks and content gone, the record readable
+
+    @property
+    def is_group(self) -> bool:
+        """A parent with no content of its own: a batch, or (as the original MiniRAG made them) a url,
+        text or upload source created as a batch parent or as the parent of a multi-file upload."""
+        if self.source_type == SourceType.BATCH:
+            return True
+        has_own = bool(self.config.get("url")) or self.blob_key is not None
+        return self.source_type in (SourceType.URL, SourceType.TEXT, SourceType.UPLOAD) and not has_own
+
+    @property
+    def takes_children(self) -> bool:
+        return self.parent_id is None and (self.is_group or self.source_type == SourceType.SITEMAP)
 
     @property
     def live_tag(self) -> str:

@@ -91,15 +91,19 @@ class BotService:
             raise NotFoundError("bot profile not found")
         return bot
 
-    def list(self, principal: Principal, *, include_inactive: bool = False) -> list[BotProfile]:
+    def list(self, principal: Principal, *, include_inactive: bool = True) -> list[BotProfile]:
+        """Newest first, deactivated ones included (with is_active false), as the original listed them."""
         bots = self._bots.list_all(tenant_id=principal.tenant_id)
-        return sorted((b for b in bots if include_inactive or b.is_active), key=lambda b: b.created_at)
+        chosen = (b for b in bots if include_inactive or b.is_active)
+        return sorted(chosen, key=lambda b: b.created_at, reverse=True)
 
     def update(
         self, principal: Principal, bot_id: str, fields: dict[str, Any], credentials: Credentials | None
     ) -> BotProfile:
         require_role(principal, Role.ADMIN)
-        bot = self.get(principal, bot_id, active_only=True)
+        bot = self.get(principal, bot_id)
+        if fields.get("is_active") is not None:  # the original's way back from a delete, and a way there
+            bot = self._set_active(principal, bot, fields["is_active"])
         changes = {k: v for k, v in fields.items() if k in _EDITABLE}
         for required in ("name", "model", "embedding_model"):
             if changes.get(required, "") is None:
@@ -115,9 +119,17 @@ class BotService:
         return updated
 
     def deactivate(self, principal: Principal, bot_id: str) -> None:
+        """Idempotent, as the original's delete was: a second delete of the same bot is a 204 too."""
         require_role(principal, Role.ADMIN)
-        self._bots.deactivate(tenant_id=principal.tenant_id, bot_id=bot_id, at=self._clock.now())
-        self._queue.send({"type": "purge_bot", "tenant_id": principal.tenant_id, "bot_id": bot_id})
+        self._set_active(principal, self.get(principal, bot_id), False)
+
+    def _set_active(self, principal: Principal, bot: BotProfile, active: bool) -> BotProfile:
+        """Deactivating purges the bot's vectors; reactivating ingests its sources again."""
+        now = self._clock.now()
+        if self._bots.set_active(tenant_id=principal.tenant_id, bot_id=bot.id, active=active, at=now):
+            kind = "reindex_bot" if active else "purge_bot"
+            self._queue.send({"type": kind, "tenant_id": principal.tenant_id, "bot_id": bot.id})
+        return replace(bot, is_active=active, updated_at=now)
 
     def credentials(self, bot: BotProfile) -> Credentials:
         if bot.credentials_sealed is None:

@@ -89,7 +89,7 @@ class IngestionService:
             self._fail(source, exc.detail)
 
     def _run(self, source: Source, bot: BotProfile) -> None:
-        if source.source_type in (SourceType.BATCH, SourceType.SITEMAP):
+        if source.takes_children:
             self._fan_out(source)
             return
         if self._remote is not None and self._remote.handles(source):

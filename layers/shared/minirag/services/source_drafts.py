@@ -1,10 +1,11 @@
 """Turning what a client sent into a valid, unsaved source, and storing a text source's content."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from minirag.domain.errors import NotFoundError, UnprocessableError
+from minirag.domain.errors import UnprocessableError, UnresolvedHostError
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import RefreshSchedule, Source, SourceType
 from minirag.domain.models import Principal
@@ -60,12 +61,16 @@ class SourceBuilder:
         self._clock = clock
         self._max_text_bytes = max_text_bytes
 
-    def build(self, principal: Principal, draft: SourceDraft, parent: Source | None) -> Source:
+    def build(
+        self, principal: Principal, draft: SourceDraft, parent: Source | None, *, group: bool = False
+    ) -> Source:
+        """`group`: a parent of a batch, which holds no content of its own whatever its source_type."""
         bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=draft.bot_profile_id)
-        if bot is None or not bot.is_active:
-            raise NotFoundError("bot profile not found")
+        if bot is None or not bot.is_active:  # an id in a body: 422, as the original answered
+            raise UnprocessableError("Bot profile not found or belongs to a different tenant")
         config = dict(draft.config or {})
-        self.validate(draft.source_type, draft.content, config)
+        if not group:
+            self.validate(draft.source_type, draft.content, config)
         check_schedule(draft.source_type, draft.refresh_schedule)
         now = self._clock.now()
         return Source(
@@ -95,7 +100,9 @@ class SourceBuilder:
             url = config.get("url")
             if not isinstance(url, str) or not url:
                 raise UnprocessableError(f"a {source_type.value} source needs config.url")
-            self._urls.check_url(url)
+            # refused now only what is refused for sure: the fetch checks the URL again
+            with suppress(UnresolvedHostError):
+                self._urls.check_url(url)
         elif source_type in REMOTE_SEARCH_TYPES:
             if content:
                 raise UnprocessableError(f"a {source_type.value} source takes no content")

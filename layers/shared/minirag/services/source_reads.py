@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from minirag.domain.errors import NotFoundError
-from minirag.domain.knowledge import MAX_NESTING_TYPES, Source, SourceStatus
+from minirag.domain.knowledge import Source, SourceStatus
 from minirag.domain.models import Principal
 from minirag.ports import SourceRepository
 
@@ -25,29 +25,41 @@ class SourceReader:
         bot_profile_id: str | None = None,
         parent_id: str | None = None,
         include_children: bool = False,
+        include_inactive: bool = False,
     ) -> list[Source]:
-        everything = self._sources.list_all(tenant_id=principal.tenant_id)
+        """Newest first, active ones only (as the original listed them); `include_inactive` adds the
+        switched-off ones. Deleted sources are in no list."""
+        everything = [
+            s for s in self._sources.list_all(tenant_id=principal.tenant_id) if s.deleted_at is None
+        ]
         chosen = [s for s in everything if bot_profile_id is None or s.bot_profile_id == bot_profile_id]
+        chosen = [s for s in chosen if include_inactive or s.is_active]
         if parent_id is not None:
             chosen = [s for s in chosen if s.parent_id == parent_id]
         elif not include_children:
             chosen = [s for s in chosen if s.parent_id is None]
         by_parent: dict[str, list[Source]] = {}
         for s in everything:
-            if s.parent_id:
+            if s.parent_id and s.is_active:
                 by_parent.setdefault(s.parent_id, []).append(s)
-        return [aggregate(s, by_parent.get(s.id, [])) for s in sorted(chosen, key=lambda s: s.created_at)]
+        ordered = sorted(chosen, key=lambda s: s.created_at, reverse=True)
+        return [aggregate(s, by_parent.get(s.id, [])) for s in ordered]
 
-    def children(self, principal: Principal, source_id: str) -> list[Source]:
+    def children(
+        self, principal: Principal, source_id: str, *, include_inactive: bool = False
+    ) -> list[Source]:
+        """Oldest first, as the original listed a parent's children."""
         self.get(principal, source_id)
-        return self.list_sources(principal, parent_id=source_id)
+        found = self.list_sources(principal, parent_id=source_id, include_inactive=include_inactive)
+        return found[::-1]
 
     def get_aggregated(self, principal: Principal, source_id: str) -> Source:
-        """One read for a leaf; parents (batch, sitemap) add one query for their children's totals."""
+        """One read for a leaf; parents (groups, sitemaps) add one query for their children's totals."""
         source = self.get(principal, source_id)
-        if source.source_type not in MAX_NESTING_TYPES:
+        if not source.takes_children:
             return source
-        return aggregate(source, self._children_of(principal.tenant_id, source.id))
+        kids = [c for c in self._children_of(principal.tenant_id, source.id) if c.is_active]
+        return aggregate(source, kids)
 
     def _children_of(self, tenant_id: str, parent_id: str) -> list[Source]:
         """Unsorted and without totals: what a parent's own bookkeeping needs, in one query."""

@@ -2,9 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from minirag.domain.errors import ConflictError, InvalidInputError, UnprocessableError
+from minirag.domain.errors import ConflictError, UnprocessableError
 from minirag.domain.knowledge import MAX_NESTING_TYPES, RefreshSchedule, Source, SourceStatus, SourceType
 from minirag.domain.models import Principal
 from minirag.domain.roles import Role
@@ -14,7 +15,36 @@ from minirag.services.remote_config import changed_config
 from minirag.services.source_drafts import SourceBuilder, SourceDraft, UrlChecker, check_schedule, content_key
 from minirag.services.source_reads import SourceReader
 
-__all__ = ["SourceDraft", "SourceService", "UrlChecker", "content_key"]  # importers reach these here
+__all__ = [
+    "SourceDraft",
+    "SourceService",
+    "UrlChecker",
+    "content_key",
+    "ingest_command",
+]  # importers reach these here
+
+_GROUP_TYPES = (SourceType.BATCH, SourceType.URL, SourceType.TEXT, SourceType.UPLOAD)
+
+
+def ingest_command(tenant_id: str, source_id: str) -> dict[str, str]:
+    return {"type": "ingest_source", "tenant_id": tenant_id, "source_id": source_id}
+
+
+def _tombstone(source: Source, now: datetime) -> Source:
+    return replace(
+        source,
+        is_active=False,
+        deleted_at=now,
+        updated_at=now,
+        status=SourceStatus.PENDING if source.status == SourceStatus.PROCESSING else source.status,
+        blob_key=None,
+        document_count=0,
+        chunk_count=0,
+        progress_done=0,
+        progress_total=0,
+        refresh_schedule=RefreshSchedule.NONE,
+        next_refresh_at=None,
+    )
 
 
 class SourceService(SourceReader):
@@ -45,8 +75,8 @@ class SourceService(SourceReader):
     # --- create ---------------------------------------------------------------------------------------
     def create(self, principal: Principal, draft: SourceDraft, *, ingest: bool = False) -> Source:
         require_role(principal, Role.ADMIN)
-        if draft.source_type == SourceType.UPLOAD:
-            raise InvalidInputError("upload sources are created with POST /v1/sources/upload or /upload-url")
+        if draft.source_type == SourceType.UPLOAD and draft.parent_id is not None:
+            raise UnprocessableError("upload files with POST /v1/sources/upload or /upload-url")
         source = self._drafts.build(principal, draft, self._parent(principal, draft))
         self._drafts.store_content(source, draft.content)
         self._sources.add_many(tenant_id=principal.tenant_id, sources=[source])
@@ -58,11 +88,13 @@ class SourceService(SourceReader):
         self, principal: Principal, parent_draft: SourceDraft, children: list[SourceDraft]
     ) -> tuple[Source, list[Source]]:
         require_role(principal, Role.ADMIN)
-        if parent_draft.source_type != SourceType.BATCH:
-            raise UnprocessableError("a batch parent has source_type 'batch'")
+        if parent_draft.source_type not in _GROUP_TYPES:
+            raise UnprocessableError("a batch parent's source_type is batch, url, text or upload")
         if not children:
             raise UnprocessableError("a batch needs at least one child")
-        parent = self._drafts.build(principal, parent_draft, None)
+        parent = self._drafts.build(
+            principal, replace(parent_draft, content=None, config={}), None, group=True
+        )
         parent.children_count = len(children)
         built = []
         for child in children:
@@ -84,18 +116,20 @@ class SourceService(SourceReader):
         if draft.parent_id is None:
             return None
         parent = self.get(principal, draft.parent_id)
-        if parent.source_type not in MAX_NESTING_TYPES or parent.parent_id is not None:
-            raise UnprocessableError("a parent must be a top-level batch or sitemap source")
+        if not parent.takes_children or not parent.is_active:
+            raise UnprocessableError("a parent must be an active top-level group (batch) or sitemap source")
         if parent.bot_profile_id != draft.bot_profile_id:
             raise UnprocessableError("a child belongs to its parent's bot")
         if draft.source_type in MAX_NESTING_TYPES:
-            raise UnprocessableError("sources nest one level only")
+            raise UnprocessableError("Nesting beyond one level is not allowed")
         return parent
 
     # --- change ---------------------------------------------------------------------------------------
     def update(self, principal: Principal, source_id: str, changes: dict[str, Any]) -> Source:
         require_role(principal, Role.ADMIN)
         source = self.get(principal, source_id)
+        if source.deleted_at is not None:
+            raise ConflictError("source was deleted; create it again")
         if source.status == SourceStatus.PROCESSING and ({"content", "config"} & changes.keys()):
             raise ConflictError("source is processing; change its content when it is done")
         updated = replace(source, updated_at=self._clock.now())
@@ -128,28 +162,38 @@ class SourceService(SourceReader):
         source.status = SourceStatus.PENDING
 
     def delete(self, principal: Principal, source_id: str) -> None:
-        """Vectors first, then records: a crash in between leaves a record to delete again, never orphans."""
+        """Deactivates the source and its children, as the original MiniRAG did (GET still answers, with
+        is_active false), and removes what made them knowledge: vectors, chunks, stored content. Vectors
+        first, then records: a crash in between leaves a record to delete again, never orphans. Deleting
+        a deleted source again is a no-op."""
         require_role(principal, Role.ADMIN)
         source = self.get(principal, source_id)
-        family = [source, *self._children_of(principal.tenant_id, source.id)]
+        family = [
+            s for s in [source, *self._children_of(principal.tenant_id, source.id)] if s.deleted_at is None
+        ]
         for member in family:
             self._vectors.delete_source(tenant_id=principal.tenant_id, source_id=member.id)
             self._blobs.delete_prefix(f"tenants/{principal.tenant_id}/sources/{member.id}/")
             self._blobs.delete_prefix(f"incoming/{principal.tenant_id}/{member.id}/")
-        self._sources.delete(
-            tenant_id=principal.tenant_id, bot_id=source.bot_profile_id, source_ids=[m.id for m in family]
-        )
+        if family:
+            now = self._clock.now()
+            tombstones = [_tombstone(member, now) for member in family]
+            self._sources.retire(
+                tenant_id=principal.tenant_id, bot_id=source.bot_profile_id, sources=tombstones
+            )
 
     # --- ingestion triggers ---------------------------------------------------------------------------
     def ingest(self, principal: Principal, source_id: str) -> Source:
         require_role(principal, Role.ADMIN)
         source = self.get(principal, source_id)
+        if source.deleted_at is not None:
+            raise ConflictError("source was deleted; create it again")
         if not source.is_active:
             raise ConflictError("source is inactive; activate it first")
         claimed = self._sources.claim(
             tenant_id=principal.tenant_id, source_id=source_id, at=self._clock.now()
         )
-        self._queue.send({"type": "ingest_source", "tenant_id": principal.tenant_id, "source_id": source_id})
+        self._queue.send(ingest_command(principal.tenant_id, source_id))
         return claimed
 
     def ingest_children(self, principal: Principal, source_id: str) -> int:

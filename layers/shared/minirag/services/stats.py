@@ -15,6 +15,26 @@ class StatsRepository(Protocol):
     def totals(self, *, tenant_id: str) -> dict[str, float]: ...
 
 
+# Priced in GET /v1/stats/pricing for every tenant: the provider models a dashboard's cost calculator is
+# most often asked about (the original MiniRAG's list), beside the tenant's own.
+COMMON_MODELS = (
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4-turbo",
+    "gpt-4",
+    "gpt-3.5-turbo",
+    "o1",
+    "o1-mini",
+    "o3-mini",
+    "claude-opus-4-6",
+    "claude-sonnet-4-5-20250929",
+    "claude-haiku-4-5-20251001",
+    "gemini/gemini-2.0-flash",
+    "gemini/gemini-1.5-pro",
+    "gemini/gemini-1.5-flash",
+)
+
+
 def _sum(rows: Iterable[dict[str, Any]], *names: str) -> dict[str, float]:
     out: dict[str, float] = defaultdict(float)
     for row in rows:
@@ -117,7 +137,11 @@ class StatsService:
         return out
 
     def by_bot(self, principal: Principal, days: int) -> list[dict[str, Any]]:
-        used = _bot_totals(self._rows(principal, days, "bot"))
+        return self._named_bots(principal, _bot_totals(self._rows(principal, days, "bot")))
+
+    def _named_bots(
+        self, principal: Principal, used: list[tuple[str, list[dict[str, Any]], dict[str, float]]]
+    ) -> list[dict[str, Any]]:
         if not used:
             return []  # nothing to name: the bot query is skipped
         bots = {b.id: b for b in self._bots.list_all(tenant_id=principal.tenant_id)}
@@ -139,7 +163,8 @@ class StatsService:
         return out
 
     def cost_estimate(self, principal: Principal, days: int) -> dict[str, Any]:
-        """One query for all three views; bot ids need no names, so the bot list is not read."""
+        """One usage query for all three views; by_model and by_bot are the rows of the by-model and
+        by-bot routes (lists, as the original's dashboard reads them)."""
         rows = self._window(principal, days)
         model_rows = _of_kind(rows, "model")
         by_model = self._model_totals(model_rows)
@@ -151,17 +176,21 @@ class StatsService:
             "daily_avg_cost_usd": round(daily, 10),
             "projected_monthly_usd": round(daily * 30, 10),
             "active_days": active,
-            "by_model": {m["model"]: m["cost_usd"] for m in by_model},
-            "by_bot": {b: round(t["cost_usd"], 10) for b, _, t in _bot_totals(_of_kind(rows, "bot"))},
+            "by_model": by_model,
+            "by_bot": self._named_bots(principal, _bot_totals(_of_kind(rows, "bot"))),
         }
 
     def pricing(self, principal: Principal, defaults: Iterable[str]) -> dict[str, Any]:
-        models = sorted({b.model for b in self._bots.list_all(tenant_id=principal.tenant_id)} | set(defaults))
+        """The tenant's models, the platform's defaults and the common provider models, priced from
+        LiteLLM's cost map; `default` is what a model missing from the map is charged (nothing)."""
+        mine = {b.model for b in self._bots.list_all(tenant_id=principal.tenant_id)}
+        models = sorted(mine | set(defaults) | set(COMMON_MODELS))
         priced = {m: self._prices(m) for m in models}
         return {
             "models": {
                 m: {"prompt_cost_per_1m": p, "completion_cost_per_1m": c} for m, (p, c) in priced.items()
-            }
+            },
+            "default": {"prompt_cost_per_1m": 0.0, "completion_cost_per_1m": 0.0},
         }
 
     def feedback(self, principal: Principal, days: int, bot_id: str | None) -> dict[str, Any]:
@@ -185,7 +214,8 @@ class StatsService:
             "total_with_feedback": int(rated),
             "positive_count": int(t["positive"]),
             "negative_count": int(t["negative"]),
-            "feedback_rate": rated / t["requests"] if t["requests"] else 0.0,
+            # a percentage, as the original computed it (0..100, two decimals)
+            "feedback_rate": round(100 * rated / t["requests"], 2) if t["requests"] else 0.0,
         }
 
     def feedback_trend(self, principal: Principal, days: int, bot_id: str | None) -> list[dict[str, Any]]:

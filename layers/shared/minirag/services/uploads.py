@@ -12,7 +12,7 @@ from minirag.domain.models import Principal
 from minirag.domain.vectors import PresignedUpload
 from minirag.ports import BlobStore, Clock, Queue, SourceRepository
 from minirag.services.content import Parser
-from minirag.services.sources import SourceDraft, SourceService, content_key
+from minirag.services.sources import SourceDraft, SourceService, content_key, ingest_command
 
 ALLOWED_EXTENSIONS = {".txt", ".md", ".markdown", ".csv", ".html", ".htm", ".pdf", ".docx"}
 
@@ -42,7 +42,7 @@ def safe_filename(filename: str) -> str:
     extension = PurePath(name).suffix.lower()
     if extension not in ALLOWED_EXTENSIONS:
         allowed = ", ".join(sorted(ALLOWED_EXTENSIONS))
-        raise UnprocessableError(f"unsupported file type {extension or '(none)'!r}; allowed: {allowed}")
+        raise UnprocessableError(f"Unsupported file type: {extension or '(none)'}. Allowed: {allowed}")
     return name[:150]
 
 
@@ -77,17 +77,20 @@ class UploadService:
         name: str | None,
         parent_id: str | None,
     ) -> Source:
-        """Parsed before it is stored, so a corrupt or empty file is a 422 now rather than an error later."""
+        """Parsed before it is stored, so a corrupt or empty file is a 422 now rather than an error later;
+        but only once the caller's role, the bot and the parent are checked, so nobody who may not add
+        the file can make the API parse it."""
         safe = safe_filename(filename)
         if len(data) > self._limits.direct_bytes:
             raise PayloadTooLargeError(f"file larger than {self._limits.direct_bytes} bytes; use /upload-url")
+        source = self._draft(principal, bot_profile_id, safe, content_type, name, parent_id, len(data))
         document: Document = self._parse(data, filename=safe, content_type=content_type, title=name or safe)
         del document
-        source = self._draft(principal, bot_profile_id, safe, content_type, name, parent_id)
         source.blob_key = content_key(principal.tenant_id, source.id, f"upload/{safe}")
         self._blobs.put(source.blob_key, data, content_type or "application/octet-stream")
         self._repository.add_many(tenant_id=principal.tenant_id, sources=[source])
-        return self._sources.ingest(principal, source.id)
+        self._queue.send(ingest_command(principal.tenant_id, source.id))
+        return source  # pending: queued, and claimed by the worker when it starts
 
     def presign(
         self, principal: Principal, *, bot_profile_id: str, filename: str, content_type: str, size: int
@@ -95,7 +98,7 @@ class UploadService:
         safe = safe_filename(filename)
         if size > self._limits.presigned_bytes:
             raise PayloadTooLargeError(f"file larger than {self._limits.presigned_bytes} bytes")
-        source = self._draft(principal, bot_profile_id, safe, content_type, None, None)
+        source = self._draft(principal, bot_profile_id, safe, content_type, None, None, size)
         source.blob_key = incoming_key(principal.tenant_id, source.id, safe)
         self._repository.add_many(tenant_id=principal.tenant_id, sources=[source])
         ttl = self._limits.url_ttl_seconds
@@ -112,6 +115,7 @@ class UploadService:
         content_type: str | None,
         name: str | None,
         parent_id: str | None,
+        size: int,
     ) -> Source:
         draft = SourceDraft(
             bot_profile_id=bot_profile_id,
@@ -120,5 +124,10 @@ class UploadService:
             parent_id=parent_id,
         )
         source = self._sources.build(principal, draft)
-        source.config = {"filename": filename, "content_type": content_type}
+        source.config = {
+            "filename": filename,
+            "content_type": content_type,
+            "original_filename": filename,  # the original MiniRAG's keys, which its dashboard reads
+            "file_size": size,
+        }
         return source

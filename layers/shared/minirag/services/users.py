@@ -13,6 +13,7 @@ from minirag.services.guards import require_role
 
 @dataclass(frozen=True)
 class UserChanges:
+    email: str | None = None
     display_name: str | None = None
     role: Role | None = None
     is_active: bool | None = None
@@ -59,6 +60,7 @@ class UserService:
             require_role(principal, Role.OWNER)
         updated = replace(
             current,
+            email=changes.email.lower() if changes.email else current.email,
             display_name=changes.display_name if changes.display_name is not None else current.display_name,
             role=changes.role or current.role,
             is_active=changes.is_active if changes.is_active is not None else current.is_active,

@@ -57,23 +57,26 @@ class DynamoBotRepository:
             tx.save(self._item(tenant_id, bot), condition=self._bot.pk.does_not_exist())
             add_to_totals(tx, self._usage, tenant_id, bot_profiles=1 if bot.is_active else 0)
 
-    def deactivate(self, *, tenant_id: str, bot_id: str, at: datetime) -> None:
-        """Active -> inactive once (a second caller gets NotFoundError), and one bot fewer in the totals."""
+    def set_active(self, *, tenant_id: str, bot_id: str, active: bool, at: datetime) -> bool:
+        """One flip of is_active with the tenant's bot count; False when the bot already had that state."""
         item = self._bot(keys.tenant_pk(tenant_id), keys.bot_sk(bot_id))
         try:
             with storage_errors(), transaction(self._tables) as tx:
                 tx.update(
                     item,
                     actions=[
-                        self._bot.is_active.set(False),
+                        self._bot.is_active.set(active),
                         self._bot.updated_at.set(at),
                         self._bot.sources_rev.set(new_id()),
                     ],
-                    condition=self._bot.pk.exists() & (self._bot.is_active == True),  # noqa: E712
+                    condition=self._bot.pk.exists() & (self._bot.is_active == (not active)),
                 )
-                add_to_totals(tx, self._usage, tenant_id, bot_profiles=-1)
+                add_to_totals(tx, self._usage, tenant_id, bot_profiles=1 if active else -1)
         except ConflictError:
-            raise NotFoundError("bot profile not found") from None
+            if self.get(tenant_id=tenant_id, bot_id=bot_id) is None:
+                raise NotFoundError("bot profile not found") from None
+            return False
+        return True
 
     def save(self, *, tenant_id: str, bot: BotProfile) -> None:
         with storage_errors("bot was deleted meanwhile"):

@@ -132,6 +132,7 @@ class SourceItem(Item):
     content_hash = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     children_count = NumberAttribute(default=0)
+    deleted_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     # sparse GSI "refresh": set only while a refresh schedule is on

@@ -30,6 +30,7 @@ _FIELDS = (
     "content_hash",
     "version",
     "children_count",
+    "deleted_at",
     "created_at",
     "updated_at",
 )
@@ -145,15 +146,16 @@ class DynamoSourceRepository:
                 condition=self._source.pk.exists(),
             )
 
-    def delete(self, *, tenant_id: str, bot_id: str, source_ids: list[str]) -> None:
-        """Each source only if it still exists (a concurrent delete gets ConflictError), with the count."""
+    def retire(self, *, tenant_id: str, bot_id: str, sources: list[Source]) -> None:
+        """Tombstones (deleted_at set) for sources not deleted yet, with the tenant's source count; a
+        concurrent delete of the same source gets ConflictError."""
         with storage_errors("source was deleted meanwhile"):
-            for start in range(0, len(source_ids), _PER_TRANSACTION):
-                chunk = source_ids[start : start + _PER_TRANSACTION]
+            for start in range(0, len(sources), _PER_TRANSACTION):
+                chunk = sources[start : start + _PER_TRANSACTION]
                 with transaction(self._tables) as tx:
-                    for source_id in chunk:
-                        item = self._source(keys.tenant_pk(tenant_id), keys.source_sk(source_id))
-                        tx.delete(item, condition=self._source.pk.exists())
+                    for source in chunk:
+                        condition = self._source.pk.exists() & self._source.deleted_at.does_not_exist()
+                        tx.save(self._item(tenant_id, source), condition=condition)
                     add_to_totals(tx, self._usage, tenant_id, sources=-len(chunk))
         self._new_revision(tenant_id, bot_id)
 

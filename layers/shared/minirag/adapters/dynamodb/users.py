@@ -82,13 +82,22 @@ class DynamoUserRepository:
             return [(g.tenant_id, g.target_id or "") for g in self._guard.query(pk, limit=20)]
 
     def update(self, *, tenant_id: str, user: User, previous: User) -> None:
-        """Optimistic: the write holds only if the stored role and status are still `previous`'s."""
+        """Optimistic: the write holds only if the stored role, status and email are still `previous`'s.
+        A new email moves the login guard in the same transaction (409 if another user of the tenant has it)."""
         delta = _active_owner(user) - _active_owner(previous)
         item = user_item(self._user, user)
-        unchanged = (self._user.role == previous.role.value) & (self._user.is_active == previous.is_active)
+        unchanged = (
+            (self._user.role == previous.role.value)
+            & (self._user.is_active == previous.is_active)
+            & (self._user.email == previous.email.lower())
+        )
+        moved = user.email.lower() != previous.email.lower()
         try:
             with storage_errors(), transaction(self._tables) as tx:
                 tx.save(item, condition=unchanged)
+                if moved:
+                    tx.delete(login_item(self._guard, previous), condition=self._guard.pk.exists())
+                    tx.save(login_item(self._guard, user), condition=self._guard.pk.does_not_exist())
                 if delta:
                     guard = self._tenant.owner_count > 1 if delta < 0 else self._tenant.pk.exists()
                     tx.update(
@@ -99,4 +108,6 @@ class DynamoUserRepository:
         except ConflictError as exc:
             if delta < 0:
                 raise ConflictError("the last active owner cannot be removed or demoted") from exc
+            if moved:
+                raise ConflictError("a user with this email already exists in this tenant") from exc
             raise ConflictError("the user changed meanwhile; retry") from exc

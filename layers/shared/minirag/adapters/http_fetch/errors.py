@@ -6,7 +6,7 @@ messages name the URL the tenant gave but never the addresses it resolved to, so
 oracle for the internal network.
 """
 
-from minirag.domain.errors import UnprocessableError
+from minirag.domain.errors import UnprocessableError, UnresolvedHostError
 
 
 class OutboundHttpError(UnprocessableError):
@@ -21,7 +21,7 @@ class BlockedUrlError(OutboundHttpError):
         self.address = address  # for logs only: which resolved address was refused
 
 
-class UnresolvableHostError(BlockedUrlError):
+class UnresolvableHostError(BlockedUrlError, UnresolvedHostError):
     """The URL's host name does not resolve."""
 
 

@@ -16,7 +16,7 @@ def create_bot(body: BotCreate, services: ServicesDep, principal: PrincipalDep) 
 
 @router.get("")
 def list_bots(
-    services: ServicesDep, principal: PrincipalDep, page: PagerDep, include_inactive: bool = False
+    services: ServicesDep, principal: PrincipalDep, page: PagerDep, include_inactive: bool = True
 ) -> list[BotPublic]:
     bots = services.bots.list(principal, include_inactive=include_inactive)
     return [BotPublic.of(b) for b in page(bots)]

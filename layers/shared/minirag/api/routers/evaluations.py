@@ -6,13 +6,13 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.paging import Cursor, Limit
-from minirag.api.schemas import Page, StrictModel
+from minirag.api.schemas import Page, RequestModel
 from minirag.domain.evaluation import EvalCase, EvalRun
 
 router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/evaluations", tags=["evaluations"])
 
 
-class CaseIn(StrictModel):
+class CaseIn(RequestModel):
     question: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     expected_source_id: str | None = None
     expected_answer: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
@@ -24,7 +24,7 @@ class CaseIn(StrictModel):
         return self
 
 
-class EvaluationCreate(StrictModel):
+class EvaluationCreate(RequestModel):
     cases: Annotated[list[CaseIn], Field(min_length=1, max_length=200)]
 
 

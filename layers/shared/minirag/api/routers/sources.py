@@ -7,6 +7,7 @@ from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.knowledge_schemas import (
     Accepted,
     BatchPublic,
+    ChildrenAccepted,
     SourceBatchCreate,
     SourceCreate,
     SourcePublic,
@@ -16,6 +17,7 @@ from minirag.api.knowledge_schemas import (
 )
 from minirag.api.paging import PagerDep
 from minirag.domain.errors import PayloadTooLargeError
+from minirag.domain.knowledge import RefreshSchedule
 from minirag.services.sources import SourceDraft
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -30,7 +32,7 @@ def _draft(body: SourceCreate) -> SourceDraft:
         content=body.content,
         config=config,
         parent_id=body.parent_id,
-        refresh_schedule=body.refresh_schedule,
+        refresh_schedule=body.refresh_schedule or RefreshSchedule.NONE,
         description=body.description,
     )
 
@@ -57,6 +59,7 @@ def create_batch(body: SourceBatchCreate, services: ServicesDep, principal: Prin
             source_type=c.source_type,
             content=c.content,
             config=c.config.model_dump(exclude_none=True) if c.config else None,
+            description=c.description,
         )
         for c in body.children
     ]
@@ -115,9 +118,14 @@ def list_sources(
     bot_profile_id: str | None = None,
     parent_id: str | None = None,
     include_children: bool = False,
+    include_inactive: bool = False,
 ) -> list[SourcePublic]:
     found = services.sources.list_sources(
-        principal, bot_profile_id=bot_profile_id, parent_id=parent_id, include_children=include_children
+        principal,
+        bot_profile_id=bot_profile_id,
+        parent_id=parent_id,
+        include_children=include_children,
+        include_inactive=include_inactive,
     )
     return [SourcePublic.of(s) for s in page(found)]
 
@@ -129,9 +137,14 @@ def get_source(source_id: str, services: ServicesDep, principal: PrincipalDep) -
 
 @router.get("/{source_id}/children")
 def get_children(
-    source_id: str, services: ServicesDep, principal: PrincipalDep, page: PagerDep
+    source_id: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    page: PagerDep,
+    include_inactive: bool = False,
 ) -> list[SourcePublic]:
-    return [SourcePublic.of(s) for s in page(services.sources.children(principal, source_id))]
+    found = services.sources.children(principal, source_id, include_inactive=include_inactive)
+    return [SourcePublic.of(s) for s in page(found)]
 
 
 @router.patch("/{source_id}")
@@ -152,9 +165,10 @@ def delete_source(source_id: str, services: ServicesDep, principal: PrincipalDep
 @router.post("/{source_id}/ingest", status_code=status.HTTP_202_ACCEPTED)
 def ingest_source(source_id: str, services: ServicesDep, principal: PrincipalDep) -> Accepted:
     services.sources.ingest(principal, source_id)
-    return Accepted()
+    return Accepted(message=f"Ingestion queued for source {source_id}")
 
 
 @router.post("/{source_id}/ingest-children", status_code=status.HTTP_202_ACCEPTED)
-def ingest_children(source_id: str, services: ServicesDep, principal: PrincipalDep) -> Accepted:
-    return Accepted(enqueued=services.sources.ingest_children(principal, source_id))
+def ingest_children(source_id: str, services: ServicesDep, principal: PrincipalDep) -> ChildrenAccepted:
+    enqueued = services.sources.ingest_children(principal, source_id)
+    return ChildrenAccepted(message=f"Ingestion queued for {enqueued} child sources", enqueued=enqueued)

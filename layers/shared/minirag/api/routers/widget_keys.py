@@ -6,13 +6,13 @@ from pydantic import Field
 
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.paging import PagerDep
-from minirag.api.schemas import Name, Page, PublicModel, StrictModel
+from minirag.api.schemas import Name, Page, PublicModel, RequestModel
 from minirag.domain.models import WidgetKey
 
 router = APIRouter(prefix="/v1/bot-profiles/{bot_id}/widget-keys", tags=["widget-keys"])
 
 
-class WidgetKeyCreate(StrictModel):
+class WidgetKeyCreate(RequestModel):
     name: Name
     allowed_origins: Annotated[
         list[Annotated[str, Field(max_length=300)]], Field(min_length=1, max_length=50)
