@@ -33,7 +33,7 @@ export function sourcesPage() {
     /** Reloads the list, and again every POLL_MS while anything is pending or processing. */
     async load() {
       clearTimeout(timer);
-      const query = this.botId ? { bot_profile_id: this.botId } : {};
+      const query = this.botId ? { bot_profile_id: this.botId, include_inactive: 'true' } : { include_inactive: 'true' };
       const sources = await this.attempt(() => api.getAll('/v1/sources', query));
       if (sources) this.sources = sources;
       if (this.expanded) await this.loadChildren(this.expanded);
