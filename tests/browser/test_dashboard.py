@@ -335,7 +335,8 @@ def test_webhooks_are_created_pinged_and_their_deliveries_listed(
     headers, body = received[0]
     assert headers["x-minirag-event"] == "test.ping"
     signed = f"{headers['x-minirag-timestamp']}.".encode() + body
-    assert hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() == headers["x-minirag-signature"]
+    assert hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() == headers["x-minirag-signature-v2"]
+    assert hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() == headers["x-minirag-signature"]
     card.get_by_role("button", name="Deliveries").click()
     delivery = card.locator("tbody tr").first
     expect(delivery).to_contain_text("test.ping")
@@ -343,7 +344,7 @@ def test_webhooks_are_created_pinged_and_their_deliveries_listed(
     screenshot(page, "webhooks")
     delivery.get_by_role("button", name="Redeliver").click()
     expect(page.get_by_text("Redelivery queued")).to_be_visible()
-    hooks = client.get("/v1/webhooks", headers=tenant.headers).json()["items"]
+    hooks = client.get("/v1/webhooks", headers=tenant.headers).json()
     assert [(h["url"], h["description"]) for h in hooks] == [(url, "CRM sync")]
 
 

@@ -180,7 +180,19 @@ def test_chat_list_filters_and_pages(client: TestClient, worker: IngestWorker) -
     )
     stranger = signup(client)
     assert client.get("/v1/chat", params={"cursor": cursor}, headers=stranger.headers).status_code == 400
-    assert client.get("/v1/chat", params={"limit": 500}, headers=tenant.headers).status_code == 422
+    capped = client.get("/v1/chat", params={"limit": 500}, headers=tenant.headers)
+    assert capped.status_code == 200 and len(capped.json()) == 3, "the original capped limit: no 422"
+    for params, titles in (
+        ({"offset": 1}, ["two", "one"]),
+        ({"offset": 1, "limit": 1}, ["two"]),
+        ({"offset": 2, "bot_profile_id": bot_a}, []),
+        ({"offset": 1, "bot_profile_id": bot_a}, ["one"]),
+        ({"offset": 1, "cursor": cursor}, ["one"]),
+        ({"offset": 9}, []),
+    ):
+        paged = client.get("/v1/chat", params=params, headers=tenant.headers)
+        assert [c["title"] for c in paged.json()] == titles, params
+    assert client.get("/v1/chat", params={"offset": -1}, headers=tenant.headers).status_code == 422
     by_bot = client.get("/v1/chat", params={"limit": 1, "bot_profile_id": bot_a}, headers=tenant.headers)
     bot_cursor = by_bot.headers["x-next-cursor"]
     resumed = {"limit": 1, "bot_profile_id": bot_a, "cursor": bot_cursor}

@@ -1,9 +1,13 @@
-"""Bare-array lists (bots, sources, children, users, tokens): `limit`, `cursor` and X-Next-Cursor.
+"""Bare-array lists (bots, sources, children, users, tokens, webhooks, chats, messages): `limit`, `offset`,
+`cursor` and X-Next-Cursor.
 
 The lists in the `{items, next_cursor}` shape are in test_envelope_paging.py."""
 
 from fastapi.testclient import TestClient
 
+from minirag.bootstrap import Services
+from minirag.domain.models import Principal
+from minirag.domain.roles import Role
 from tests.support.api import TenantCtx, add_user, signup
 from tests.support.clock import FakeClock
 from tests.support.knowledge import make_bot
@@ -33,13 +37,52 @@ def test_120_bots_come_in_pages_of_50_50_20_without_repeats_or_gaps(client: Test
     assert [b["id"] for b in one_page.json()] == ids(pages), "pages keep the order of the whole list"
 
 
-def test_limit_is_1_to_200(client: TestClient) -> None:
+BARE_LISTS = ("/v1/bot-profiles", "/v1/sources", "/v1/users", "/v1/api-tokens", "/v1/webhooks", "/v1/chat")
+
+
+def test_limit_is_at_least_1_and_a_limit_above_200_is_200(client: TestClient, services: Services) -> None:
+    """The original MiniRAG capped `limit`; a client asking for more gets the most there is, not a 422."""
     tenant = signup(client)
-    for path in ("/v1/bot-profiles", "/v1/sources", "/v1/users", "/v1/api-tokens"):
-        for limit in (0, 201):
-            response = client.get(path, params={"limit": limit}, headers=tenant.headers)
-            assert response.status_code == 422, (path, limit)
-        assert client.get(path, params={"limit": 200}, headers=tenant.headers).status_code == 200
+    owner = Principal(tenant_id=tenant.id, role=Role.OWNER, kind="api_token")
+    for n in range(205):  # through the service: the API would take a few seconds longer
+        services.bots.create(owner, {"name": f"Bot {n:03}"}, None)
+    capped = client.get("/v1/bot-profiles", params={"limit": 1000}, headers=tenant.headers)
+    assert capped.status_code == 200 and len(capped.json()) == 200 and capped.headers["x-next-cursor"]
+    for path in BARE_LISTS:
+        assert client.get(path, params={"limit": 0}, headers=tenant.headers).status_code == 422, path
+        assert client.get(path, params={"offset": -1}, headers=tenant.headers).status_code == 422, path
+        assert client.get(path, params={"limit": 201}, headers=tenant.headers).status_code == 200, path
+
+
+def test_offset_skips_items_on_every_bare_list_and_after_a_cursor(client: TestClient) -> None:
+    """The original MiniRAG's clients page with limit and offset; our cursor keeps working beside it."""
+    tenant = signup(client)
+    bots = [make_bot(client, tenant, name=f"Bot {n}") for n in range(5)]
+    add_user(client, tenant, "member")
+    assert client.post("/v1/api-tokens", json={"name": "ci"}, headers=tenant.headers).status_code == 201
+    parent = add_batch(client, tenant, bots[0], 3)
+    add_batch(client, tenant, bots[1], 1)
+    chat_id = None
+    for n in range(2):
+        hook = {"url": f"http://127.0.0.1:9/h{n}", "events": ["chat.message"]}
+        assert client.post("/v1/webhooks", json=hook, headers=tenant.headers).status_code == 201
+        ask = {"bot_profile_id": bots[n], "message": f"question {n}"}
+        assert client.post("/v1/chat", json=ask, headers=tenant.headers).status_code == 200
+        turn = {"bot_profile_id": bots[0], "message": f"again {n}", "chat_id": chat_id}
+        chat_id = client.post("/v1/chat", json=turn, headers=tenant.headers).json()["chat_id"]
+    lists = (*BARE_LISTS, f"/v1/sources/{parent}/children", f"/v1/chat/{chat_id}/messages")
+    for path in lists:
+        whole = [x["id"] for x in client.get(path, params={"limit": 200}, headers=tenant.headers).json()]
+        assert len(whole) >= 2, path
+        skipped = client.get(path, params={"offset": 1, "limit": 200}, headers=tenant.headers)
+        assert [x["id"] for x in skipped.json()] == whole[1:], path
+        window = client.get(path, params={"offset": 1, "limit": 1}, headers=tenant.headers)
+        assert [x["id"] for x in window.json()] == whole[1:2], path
+    pages = walk(client, tenant, "/v1/bot-profiles", limit=2, offset=1)
+    assert ids(pages) == bots[1:3] + bots[4:], "offset applies after each page's cursor"
+    window = client.get("/v1/bot-profiles", params={"offset": 1, "limit": 2}, headers=tenant.headers)
+    assert [b["id"] for b in window.json()] == bots[1:3] and window.headers["x-next-cursor"]
+    assert client.get("/v1/bot-profiles", params={"offset": 5}, headers=tenant.headers).json() == []
 
 
 def test_a_bad_foreign_or_misplaced_cursor_is_400(client: TestClient) -> None:

@@ -1,5 +1,7 @@
 """Webhooks over SQS: signed deliveries for ingest and chat events, retries with backoff, DLQ, redelivery."""
 
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -18,17 +20,26 @@ def subscribe(client: TestClient, tenant: TenantCtx, url: str, events: list[str]
     return response.json()  # type: ignore[no-any-return]
 
 
+def original_receiver_accepts(secret: str, headers: Any, raw_body: bytes) -> bool:
+    """The check a receiver written for the original MiniRAG runs: hex HMAC-SHA256(secret, raw body)."""
+    expected = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, headers["x-minirag-signature"])
+
+
 def check_signed(hook: dict[str, Any], delivery: Any) -> dict[str, Any]:
     ts = int(delivery.headers["x-minirag-timestamp"])
-    sent = delivery.headers["x-minirag-signature"]
+    sent = delivery.headers["x-minirag-signature-v2"]
     assert verify(hook["secret"], ts, delivery.body, sent, now=ts + 1)
     assert not verify(hook["secret"], ts, delivery.body, sent, now=ts + 301), (
         "older than the 5-minute tolerance"
     )
     assert not verify("whsec_wrong", ts, delivery.body, sent, now=ts)
+    assert original_receiver_accepts(hook["secret"], delivery.headers, delivery.body.encode())
+    assert not original_receiver_accepts("whsec_wrong", delivery.headers, delivery.body.encode())
     envelope: dict[str, Any] = json.loads(delivery.body)
-    assert envelope["type"] == delivery.headers["x-minirag-event"]
-    assert set(envelope) == {"id", "type", "created_at", "tenant_id", "data"}
+    assert envelope["type"] == envelope["event"] == delivery.headers["x-minirag-event"]
+    assert set(envelope) == {"id", "type", "created_at", "tenant_id", "data", "event", *envelope["data"]}
+    assert all(envelope[k] == v for k, v in envelope["data"].items()), "the original's flat payload"
     return envelope
 
 
@@ -36,7 +47,7 @@ def test_crud_and_the_secret_shown_once(client: TestClient) -> None:
     tenant = signup(client)
     hook = subscribe(client, tenant, "http://127.0.0.1:9/hooks", ["chat.message"])
     assert hook["secret"].startswith("whsec_")
-    listed = client.get("/v1/webhooks", headers=tenant.headers).json()["items"]
+    listed = client.get("/v1/webhooks", headers=tenant.headers).json()
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
     patched = client.patch(
         f"/v1/webhooks/{hook['id']}",
@@ -48,7 +59,6 @@ def test_crud_and_the_secret_shown_once(client: TestClient) -> None:
         {"url": "http://169.254.169.254/", "events": ["chat.message"]},
         {"url": "ftp://x.example/h", "events": ["chat.message"]},
         {"url": "http://127.0.0.1:9/h", "events": ["nope"]},
-        {"url": "http://127.0.0.1:9/h", "events": []},
     ):
         assert client.post("/v1/webhooks", json=bad, headers=tenant.headers).status_code == 422, bad
     _, member = add_user(client, tenant, "member")
@@ -152,3 +162,27 @@ def test_test_ping_and_unsubscribed_or_inactive_hooks(
         assert len(site.received) == 1, "chat.message is not subscribed"
     dead = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()
     assert dead["success"] is False and dead["status_code"] is None
+
+
+def test_the_original_minirags_webhook_shapes_and_receiver_keep_working(client: TestClient) -> None:
+    """Its create body (a short secret of the user's, no events yet), its read model (has_secret), its test
+    ping answer ({success, status_code}) and a receiver that checks X-MiniRAG-Signature over the raw body."""
+    tenant = signup(client)
+    with receiver() as site:
+        body = {"url": site.url, "events": [], "secret": "s3cret", "description": "crm"}
+        created = client.post("/v1/webhooks", json=body, headers=tenant.headers)
+        assert created.status_code == 201, created.text
+        hook = created.json()
+        assert hook["secret"] == "s3cret" and hook["has_secret"] is True and hook["events"] == []
+        read = client.get(f"/v1/webhooks/{hook['id']}", headers=tenant.headers).json()
+        assert read["has_secret"] is True and "secret" not in read and read["description"] == "crm"
+        ping = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()
+        assert ping["success"] is True and ping["status_code"] == 200 and ping["delivery_id"]
+        (delivery,) = site.received
+    assert delivery.headers["x-minirag-event"] == "test.ping"
+    assert original_receiver_accepts("s3cret", delivery.headers, delivery.body.encode())
+    payload = json.loads(delivery.body)
+    assert payload["event"] == "test.ping" and payload["webhook_id"] == hook["id"], "the original's ping body"
+    assert payload["data"] == {"webhook_id": hook["id"]} and payload["type"] == "test.ping"
+    generated = client.post("/v1/webhooks", json={**body, "secret": ""}, headers=tenant.headers).json()
+    assert generated["secret"].startswith("whsec_"), "an empty secret is generated, as in the original"

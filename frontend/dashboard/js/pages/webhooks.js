@@ -62,7 +62,8 @@ export function webhooksPage() {
         this.$store.secret.show(
           'Webhook signing secret',
           saved.secret,
-          'Shown once. Verify X-MiniRAG-Signature with it.',
+          'Shown once. Receivers verify X-MiniRAG-Signature (HMAC-SHA256 of the body) or, to refuse ' +
+            'replays, X-MiniRAG-Signature-V2 (of "<X-MiniRAG-Timestamp>.<body>") with it.',
         );
       } else {
         this.toast('Webhook saved');

@@ -6,6 +6,9 @@ bare array with the `X-Next-Cursor` header (the routes kept in the original Mini
 `{items, next_cursor}` envelope (every other list). The cursor is the last item's sort key
 (created_at, id), sealed by the tenant's `SecretBox` cursor and bound to the path that issued it, so
 items added or removed between two requests neither repeat nor go missing on the next page.
+
+Every list also takes the original MiniRAG's paging: `offset` skips that many items (after the cursor, when
+both are given), and a `limit` above the maximum is served as the maximum, as the original capped it.
 """
 
 from collections.abc import Callable, Iterable
@@ -13,15 +16,26 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Query, Request, Response
+from pydantic import AfterValidator
 
-from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.api.deps import AnyPrincipalDep, ServicesDep
 from minirag.api.schemas import Page
 from minirag.domain.errors import InvalidInputError
 
 MAX_LIMIT = 200
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Limit = Annotated[
+    int,
+    Query(ge=1, description=f"page size; above {MAX_LIMIT} it is {MAX_LIMIT}"),
+    AfterValidator(lambda n: min(n, MAX_LIMIT)),
+]
+WholeLimit = Annotated[
+    int | None,
+    Query(ge=1, description=f"page size (default: all); above {MAX_LIMIT} it is {MAX_LIMIT}"),
+    AfterValidator(lambda n: None if n is None else min(n, MAX_LIMIT)),
+]
+Offset = Annotated[int, Query(ge=0, description="items to skip (after the cursor, when both are given)")]
 Cursor = Annotated[
     str | None, Query(description=f"opaque: the previous page's next_cursor or {NEXT_CURSOR_HEADER} header")
 ]
@@ -41,30 +55,37 @@ def sort_key(item: Listed) -> tuple[str, str]:
 
 
 class Pager:
-    """`limit` and `cursor` of one request; call it with the whole list to get this request's page."""
+    """`limit`, `offset` and `cursor` of one request; call it with the whole list to get this request's page.
+    A list paged by its storage instead (chats) reads the three attributes and hands back its cursor with
+    `send_cursor`. The principal is only the cursor's tenant: the route's own dependency checks access."""
 
     def __init__(
         self,
         request: Request,
         response: Response,
         services: ServicesDep,
-        principal: PrincipalDep,
+        principal: AnyPrincipalDep,
         limit: Limit = 50,
+        offset: Offset = 0,
         cursor: Cursor = None,
     ) -> None:
         self._box = services.box
         self._tenant_id = principal.tenant_id
         self._path = request.url.path
         self._response = response
-        self.limit = limit
-        self._cursor = cursor
+        self.limit: int | None = limit
+        self.offset = offset
+        self.cursor = cursor
 
     def __call__[T: Listed](self, items: Iterable[T]) -> list[T]:
         """This request's page as a bare array; the next page's cursor goes in the header."""
         page, next_cursor = self._split(items)
+        self.send_cursor(next_cursor)
+        return page
+
+    def send_cursor(self, next_cursor: str | None) -> None:
         if next_cursor:
             self._response.headers[NEXT_CURSOR_HEADER] = next_cursor
-        return page
 
     def envelope[T: Listed, M](self, items: Iterable[T], public: Callable[[T], M]) -> Page[M]:
         """This request's page as `{items, next_cursor}`, each item mapped by `public`."""
@@ -74,12 +95,13 @@ class Pager:
     def _split[T: Listed](self, items: Iterable[T]) -> tuple[list[T], str | None]:
         """Decoded only now, after the service call, so a bad cursor never hides a 403 or a 404."""
         ordered = sorted(items, key=sort_key)
-        if self._cursor:
-            after = self._after(self._cursor)
+        if self.cursor:
+            after = self._after(self.cursor)
             ordered = [item for item in ordered if sort_key(item) > after]
+        ordered = ordered[self.offset :]
+        if self.limit is None or len(ordered) <= self.limit:
+            return ordered[: self.limit], None
         page = ordered[: self.limit]
-        if len(ordered) <= self.limit:
-            return page, None
         created, last_id = sort_key(page[-1])
         key = {"p": self._path, "c": created, "i": last_id}
         return page, self._box.encode_cursor(self._tenant_id, key)
@@ -92,4 +114,22 @@ class Pager:
         return created, last_id
 
 
+class WholePager(Pager):
+    """For a list the original MiniRAG answered whole (a chat's messages): no `limit`, no page."""
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        services: ServicesDep,
+        principal: AnyPrincipalDep,
+        limit: WholeLimit = None,
+        offset: Offset = 0,
+        cursor: Cursor = None,
+    ) -> None:
+        super().__init__(request, response, services, principal, MAX_LIMIT, offset, cursor)
+        self.limit = limit
+
+
 PagerDep = Annotated[Pager, Depends()]
+WholePagerDep = Annotated[WholePager, Depends()]

@@ -10,6 +10,10 @@ from typing import Any
 EVENT_TYPES = ("source.ingested", "source.failed", "chat.message")
 TEST_EVENT = "test.ping"
 SIGNATURE_TOLERANCE_SECONDS = 300
+# The original MiniRAG's header, with its meaning: hex HMAC-SHA256(secret, raw body). Ours, beside it, also
+# signs X-MiniRAG-Timestamp, so a receiver that checks it can refuse replays.
+SIGNATURE_HEADER = "X-MiniRAG-Signature"
+TIMESTAMPED_SIGNATURE_HEADER = "X-MiniRAG-Signature-V2"
 # Delay before attempts 2..8: about 15 h in all, plus SQS's own latency; jittered by +-10 %.
 BACKOFF_SECONDS = (60, 300, 900, 3600, 7200, 14400, 28800)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -101,17 +105,16 @@ class Delivery:
 def envelope(
     *, event_id: str, event_type: str, created_at: datetime, tenant_id: str, data: dict[str, Any]
 ) -> str:
-    return json.dumps(
-        {
-            "id": event_id,
-            "type": event_type,
-            "created_at": created_at.isoformat(),
-            "tenant_id": tenant_id,
-            "data": data,
-        },
-        separators=(",", ":"),
-        sort_keys=True,
-    )
+    """Ours, `{id, type, created_at, tenant_id, data}`, over the original MiniRAG's flat payload (the data's
+    fields and `event` at the top level), so the original's receivers find what they read."""
+    ours = {
+        "id": event_id,
+        "type": event_type,
+        "created_at": created_at.isoformat(),
+        "tenant_id": tenant_id,
+        "data": data,
+    }
+    return json.dumps({**data, "event": event_type, **ours}, separators=(",", ":"), sort_keys=True)
 
 
 def delivery_id(event_id: str, webhook_id: str) -> str:
@@ -122,16 +125,29 @@ def delivery_id(event_id: str, webhook_id: str) -> str:
     return event_id[:10] + tail.lower()
 
 
-def signature(secret: str, timestamp: int, body: str) -> str:
-    """hex HMAC-SHA256(secret, "<timestamp>.<raw body>")."""
+def signature(secret: str, body: str) -> str:
+    """X-MiniRAG-Signature, the original MiniRAG's: hex HMAC-SHA256(secret, raw body)."""
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+def timestamped_signature(secret: str, timestamp: int, body: str) -> str:
+    """X-MiniRAG-Signature-V2: hex HMAC-SHA256(secret, "<timestamp>.<raw body>")."""
     return hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
 
 
+def signature_headers(secret: str, timestamp: int, body: str) -> dict[str, str]:
+    return {
+        "X-MiniRAG-Timestamp": str(timestamp),
+        SIGNATURE_HEADER: signature(secret, body),
+        TIMESTAMPED_SIGNATURE_HEADER: timestamped_signature(secret, timestamp, body),
+    }
+
+
 def verify(secret: str, timestamp: int, body: str, received: str, *, now: int) -> bool:
-    """What a receiver does: constant-time compare, and refuse old timestamps (replays)."""
+    """What a receiver of X-MiniRAG-Signature-V2 does: constant-time compare, and refuse old timestamps."""
     if abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), received)
+    return hmac.compare_digest(timestamped_signature(secret, timestamp, body), received)
 
 
 def backoff(attempt: int, jitter: float) -> int:

@@ -28,16 +28,25 @@ class ChatReader:
         return chat
 
     def list_chats(
-        self, principal: Principal, *, bot_id: str | None, limit: int, cursor: str | None
+        self, principal: Principal, *, bot_id: str | None, limit: int, cursor: str | None, offset: int = 0
     ) -> tuple[list[Chat], str | None]:
         """Newest first. The cursor is the storage key, encrypted and bound to the tenant and to the bot
-        filter it was issued for (a bot's chats come from an index whose keys the table query refuses)."""
+        filter it was issued for (a bot's chats come from an index whose keys the table query refuses).
+        `offset` (the original MiniRAG's paging) skips that many chats after the cursor, read in pages."""
         start = None
         if cursor:
             sealed = self._cursors.decode_cursor(principal.tenant_id, cursor)
             if sealed.get("bot") != (bot_id or "") or not isinstance(sealed.get("key"), dict):
                 raise InvalidInputError("invalid cursor")
             start = sealed["key"]
+        while offset > 0:
+            skipped = self._chats.list_page(
+                tenant_id=principal.tenant_id, bot_id=bot_id, limit=min(offset, 200), start=start
+            )
+            offset -= len(skipped.items)
+            if not skipped.last_key:
+                return [], None
+            start = skipped.last_key
         page = self._chats.list_page(tenant_id=principal.tenant_id, bot_id=bot_id, limit=limit, start=start)
         chats = [c for c in page.items if _may_use(principal, c)]
         next_cursor = None

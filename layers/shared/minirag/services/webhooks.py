@@ -10,7 +10,15 @@ from minirag.domain.errors import ConflictError, NotFoundError, UnprocessableErr
 from minirag.domain.ids import new_id
 from minirag.domain.models import Principal
 from minirag.domain.roles import Role
-from minirag.domain.webhooks import TEST_EVENT, Attempt, Delivery, Webhook, backoff, envelope, signature
+from minirag.domain.webhooks import (
+    TEST_EVENT,
+    Attempt,
+    Delivery,
+    Webhook,
+    backoff,
+    envelope,
+    signature_headers,
+)
 from minirag.ports import Clock, WebhookRepository, WebhookSender
 from minirag.security.crypto import SecretBox
 from minirag.services.events import EventPublisher
@@ -198,8 +206,7 @@ class WebhookService:
             "Content-Type": "application/json",
             "X-MiniRAG-Event": delivery.event_type,
             "X-MiniRAG-Delivery": delivery.id,
-            "X-MiniRAG-Timestamp": str(timestamp),
-            "X-MiniRAG-Signature": signature(secret, timestamp, delivery.body),
+            **signature_headers(secret, timestamp, delivery.body),
         }
         started = time.perf_counter()
         try:

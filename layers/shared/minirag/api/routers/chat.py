@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +15,7 @@ from minirag.api.chat_schemas import (
     UsagePublic,
 )
 from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
+from minirag.api.paging import MAX_LIMIT, PagerDep, WholePagerDep
 from minirag.api.schemas import StrictModel
 from minirag.api.sse import encode, with_keepalive
 from minirag.bootstrap import Services
@@ -106,18 +107,17 @@ def export_chat(
 
 @router.get("")
 def list_chats(
-    services: ServicesDep,
-    principal: PrincipalDep,
-    response: Response,
-    bot_profile_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    services: ServicesDep, principal: PrincipalDep, page: PagerDep, bot_profile_id: str | None = None
 ) -> list[ChatPublic]:
+    """Newest first, paged in storage: `limit`, `offset` and `cursor` as on every bare-array list."""
     chats, next_cursor = services.chat.list_chats(
-        principal, bot_id=bot_profile_id, limit=limit, cursor=cursor
+        principal,
+        bot_id=bot_profile_id,
+        limit=page.limit or MAX_LIMIT,
+        cursor=page.cursor,
+        offset=page.offset,
     )
-    if next_cursor:
-        response.headers["X-Next-Cursor"] = next_cursor
+    page.send_cursor(next_cursor)
     return [ChatPublic.of(c) for c in chats]
 
 
@@ -127,8 +127,11 @@ def get_chat(chat_id: str, services: ServicesDep, principal: PrincipalDep) -> Ch
 
 
 @router.get("/{chat_id}/messages")
-def get_messages(chat_id: str, services: ServicesDep, principal: AnyPrincipalDep) -> list[MessagePublic]:
-    return [MessagePublic.of(m) for m in services.chat.messages(principal, chat_id)]
+def get_messages(
+    chat_id: str, services: ServicesDep, principal: AnyPrincipalDep, page: WholePagerDep
+) -> list[MessagePublic]:
+    """Oldest first; the whole chat unless `limit` asks for a page."""
+    return [MessagePublic.of(m) for m in page(services.chat.messages(principal, chat_id))]
 
 
 class FeedbackRequest(StrictModel):

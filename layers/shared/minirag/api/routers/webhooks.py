@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.paging import Cursor, Limit, PagerDep
 from minirag.api.schemas import Page, PublicModel, StrictModel
-from minirag.domain.webhooks import Delivery
+from minirag.domain.webhooks import Delivery, Webhook
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -16,10 +16,12 @@ Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
 class WebhookCreate(StrictModel):
+    """As the original MiniRAG took it: any secret (empty or absent: one is generated), any event list."""
+
     url: Url
-    events: Annotated[list[EventName], Field(min_length=1)]
+    events: list[EventName]
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
-    secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+    secret: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
 class WebhookUpdate(StrictModel):
@@ -35,8 +37,13 @@ class WebhookPublic(PublicModel):
     events: list[str]
     description: str | None
     is_active: bool
+    has_secret: bool
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def derived(cls, hook: Webhook) -> dict[str, Any]:
+        return {"has_secret": bool(hook.secret_sealed)}
 
 
 class WebhookCreated(WebhookPublic):
@@ -73,8 +80,9 @@ def create_webhook(body: WebhookCreate, services: ServicesDep, principal: Princi
 
 
 @router.get("")
-def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> Page[WebhookPublic]:
-    return page.envelope(services.webhooks.list_webhooks(principal), WebhookPublic.of)
+def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[WebhookPublic]:
+    """A bare array, as the original MiniRAG answered; the next page's cursor is in X-Next-Cursor."""
+    return [WebhookPublic.of(h) for h in page(services.webhooks.list_webhooks(principal))]
 
 
 @router.get("/{webhook_id}")
