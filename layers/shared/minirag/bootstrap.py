@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import boto3
@@ -228,7 +229,7 @@ def build_services(
     content = ContentLoader(
         blobs=blobs,
         fetcher=fetcher,
-        parse=parse_document,
+        parse=partial(parse_document, cpu_seconds=settings.parse_cpu_seconds),
         sources=source_repo,
         clock=clock,
         expand_sitemap=lambda url: expand_sitemap(fetcher, url),
@@ -346,7 +347,7 @@ def build_services(
             repository=source_repo,
             blobs=blobs,
             queue=queue,
-            parse=parse_document,
+            parse=partial(parse_document, cpu_seconds=settings.upload_parse_cpu_seconds),
             clock=clock,
             limits=UploadLimits(settings.max_upload_bytes, settings.max_presigned_upload_bytes),
         ),

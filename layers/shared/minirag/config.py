@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 4 * 1024 * 1024
     max_presigned_upload_bytes: int = 50 * 1024 * 1024
     max_text_source_bytes: int = 900_000
+    parse_cpu_seconds: float = 60.0  # CPU budget per document in the ingest worker (its timeout is 300 s)
+    upload_parse_cpu_seconds: float = 10.0  # the same for the direct upload, parsed inside a 29 s request
     ingest_max_attempts: int = 3
 
     # Chat

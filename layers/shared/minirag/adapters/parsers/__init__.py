@@ -2,7 +2,13 @@
 
 from collections.abc import Callable
 
-from minirag.adapters.parsers.common import MAX_ARCHIVE_BYTES, MAX_TEXT_CHARS, decode_text, single_section
+from minirag.adapters.parsers.common import (
+    MAX_ARCHIVE_BYTES,
+    MAX_TEXT_CHARS,
+    cpu_budget,
+    decode_text,
+    single_section,
+)
 from minirag.adapters.parsers.detect import Kind, detect_kind
 from minirag.adapters.parsers.html import extract_links, parse_html
 from minirag.adapters.parsers.markdown import parse_markdown
@@ -25,10 +31,19 @@ _PARSERS: dict[Kind, Callable[[bytes, str], Document]] = {
 }
 
 
-def parse_document(data: bytes, *, filename: str | None, content_type: str | None, title: str) -> Document:
-    """Raises UnprocessableError for unsupported, corrupt, protected or empty input, and
-    PayloadTooLargeError past MAX_TEXT_CHARS of text or a DOCX expanding past MAX_ARCHIVE_BYTES."""
+def parse_document(
+    data: bytes,
+    *,
+    filename: str | None,
+    content_type: str | None,
+    title: str,
+    cpu_seconds: float | None = None,
+) -> Document:
+    """Raises UnprocessableError for unsupported, corrupt, protected or empty input (CpuBudgetExceededError
+    past `cpu_seconds` of CPU), and PayloadTooLargeError past MAX_TEXT_CHARS of text or a DOCX expanding
+    past MAX_ARCHIVE_BYTES."""
     if not data or data.isspace():
         raise UnprocessableError("document is empty")
     kind = detect_kind(data, filename=filename, content_type=content_type)
-    return _PARSERS[kind](data, title)
+    with cpu_budget(cpu_seconds):
+        return _PARSERS[kind](data, title)

@@ -2,6 +2,10 @@
 
 import codecs
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from minirag.domain.chunking import Document, Section
 from minirag.domain.errors import PayloadTooLargeError, UnprocessableError
@@ -39,6 +43,30 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1")
+
+
+_cpu_deadline: ContextVar[float | None] = ContextVar("parse_cpu_deadline", default=None)
+
+
+class CpuBudgetExceededError(UnprocessableError):
+    """The document took more CPU time to parse than one document may."""
+
+
+@contextmanager
+def cpu_budget(seconds: float | None) -> Iterator[None]:
+    """Parsers called inside stop with CpuBudgetExceededError once this thread has spent `seconds` of CPU."""
+    token = _cpu_deadline.set(None if seconds is None else time.thread_time() + seconds)
+    try:
+        yield
+    finally:
+        _cpu_deadline.reset(token)
+
+
+def spend_cpu() -> None:
+    """Called by the parsers every few hundred elements, rows or pages: cheap (one clock read)."""
+    deadline = _cpu_deadline.get()
+    if deadline is not None and time.thread_time() > deadline:
+        raise CpuBudgetExceededError("the document took too long to parse (CPU budget per document spent)")
 
 
 def too_large() -> PayloadTooLargeError:

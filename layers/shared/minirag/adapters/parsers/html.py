@@ -1,10 +1,11 @@
 """HTML with the standard library's tolerant parser: chrome is dropped, h1-h6 become heading paths."""
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from minirag.adapters.parsers.common import SectionBuilder, decode_text
+from minirag.adapters.parsers.common import SectionBuilder, decode_text, spend_cpu
 from minirag.domain.chunking import Document
 
 _SKIP = frozenset({"script", "style", "nav", "footer", "header", "noscript", "svg", "template"})
@@ -19,9 +20,29 @@ _CELLS = frozenset({"td", "th"})
 _WHITESPACE = re.compile(r"\s+")  # source line breaks are spaces; only <br>, <li>, <tr> break lines
 
 
+def defuse(text: str) -> str:
+    """Input on which the standard library's HTMLParser stays linear (Python 3.13.0 is not).
+
+    The parser rescans to the end of the input from every '<' that opens something it cannot close
+    (a comment without '-->', a tag without '>'), so n such openers cost n^2. A '<' after the last '>'
+    can never close: it is text, so it is escaped; an unterminated comment runs to the end, so the input
+    stops there (what newer Pythons do). Both passes are linear.
+    """
+    last = text.rfind(">")
+    if "<" in text[last + 1 :]:
+        text = text[: last + 1] + text[last + 1 :].replace("<", "&lt;")
+    start = text.find("<!--")
+    while start >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return text[:start]
+        start = text.find("<!--", end + 3)
+    return text
+
+
 def parse_html(text: str, title: str) -> Document:
     parser = _TextExtractor()
-    parser.feed(text)
+    parser.feed(defuse(text))
     parser.close()
     return parser.document(title)
 
@@ -29,7 +50,7 @@ def parse_html(text: str, title: str) -> Document:
 def extract_links(html: str | bytes, base_url: str) -> list[str]:
     """Absolute http(s) links from <a href>, fragments removed, first occurrence order, honouring <base>."""
     collector = _LinkCollector(base_url)
-    collector.feed(decode_text(html) if isinstance(html, bytes) else html)
+    collector.feed(defuse(decode_text(html) if isinstance(html, bytes) else html))
     collector.close()
     seen: dict[str, None] = {}
     for href in collector.hrefs:
@@ -60,7 +81,9 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self._sections = SectionBuilder()
-        self._skipping: list[str] = []
+        self._skipping: list[str] = []  # open chrome elements, innermost last
+        self._skip_counts: Counter[str] = Counter()  # the same as counts: membership in O(1)
+        self._events = 0
         self._title: list[str] | None = None
         self._title_text = ""
         self._heading: tuple[int, list[str]] | None = None
@@ -73,10 +96,17 @@ class _TextExtractor(HTMLParser):
         self._break()
         return self._sections.build(" ".join(self._title_text.split()) or title)
 
+    def _tick(self) -> None:
+        self._events += 1
+        if self._events % 256 == 0:
+            spend_cpu()
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tick()
         if tag in _SKIP or self._skipping:
             if tag in _SKIP:
                 self._skipping.append(tag)
+                self._skip_counts[tag] += 1
         elif tag == "title" and not self._title_text:
             self._title = []
         elif tag in _HEADINGS:
@@ -89,12 +119,15 @@ class _TextExtractor(HTMLParser):
             self._open_layout(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._tick()
         if tag in ("body", "html"):
             self._skipping.clear()  # an unclosed <nav> or <header> ends with the page
+            self._skip_counts.clear()
         if self._skipping:
-            if tag in self._skipping:
-                while self._skipping.pop() != tag:
-                    pass
+            if self._skip_counts[tag]:  # each element is popped once: linear over the document
+                while (popped := self._skipping.pop()) != tag:
+                    self._skip_counts[popped] -= 1
+                self._skip_counts[tag] -= 1
         elif tag == "title" and self._title is not None:
             self._title_text, self._title = "".join(self._title), None
         elif tag in _HEADINGS:
@@ -108,6 +141,7 @@ class _TextExtractor(HTMLParser):
             self._fragments.append("\n")
 
     def handle_data(self, data: str) -> None:
+        self._tick()
         if self._skipping:
             return
         if self._title is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from minirag.adapters.parsers.common import MAX_TEXT_CHARS, finish, too_large
+from minirag.adapters.parsers.common import MAX_TEXT_CHARS, finish, spend_cpu, too_large
 from minirag.domain.chunking import Document, Section
 from minirag.domain.errors import MiniRAGError, UnprocessableError
 
@@ -25,6 +25,7 @@ def parse_pdf(data: bytes, title: str) -> Document:
     outline = _Outline(reader)
     sections, chars, failures = [], 0, []
     for number, page in enumerate(reader.pages, start=1):
+        spend_cpu()
         try:
             text = _clean(page.extract_text() or "")
         except Exception as exc:  # pypdf raises many types on damaged content streams

@@ -8,7 +8,7 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from minirag.adapters.parsers.common import MAX_ARCHIVE_BYTES, SectionBuilder
+from minirag.adapters.parsers.common import MAX_ARCHIVE_BYTES, SectionBuilder, spend_cpu
 from minirag.domain.chunking import Document
 from minirag.domain.errors import MiniRAGError, PayloadTooLargeError, UnprocessableError
 
@@ -21,6 +21,7 @@ def parse_docx(data: bytes, title: str) -> Document:
     builder = SectionBuilder()
     try:
         for block in docx.Document(io.BytesIO(data)).iter_inner_content():
+            spend_cpu()
             if isinstance(block, Table):
                 builder.paragraph(_table_text(block))
             elif (level := _heading_level(block)) is not None:
