@@ -60,7 +60,7 @@ class FakeNyxCore:
     documents: list[dict[str, Any]] = field(default_factory=lambda: list(DOCUMENTS))
     results: list[dict[str, Any]] = field(default_factory=lambda: list(RESULTS))
     mode: Mode = "ok"
-    delay_s: float = 8.0
+    delay_s: float = 20.0  # the slow mode's delay; released at once when the server stops
     received: list[Recorded] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
 

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
     remote_search_timeout_seconds: float = 3.0  # per turn, for all remote-search (NyxCore) sources together
+    remote_search_timeout_seconds: float = 3.0  # per turn, for all remote-search (NyxCore) sources together
     export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)
 
     # Webhooks

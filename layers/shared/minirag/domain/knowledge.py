@@ -55,6 +55,7 @@ class SourceType(StrEnum):
     SITEMAP = "sitemap"
     BATCH = "batch"
     NYXCORE = "nyxcore"  # a remote knowledge base searched at question time (domain/remote.py)
+    NYXCORE = "nyxcore"  # a remote knowledge base searched at question time (domain/remote.py)
 
 
 class SourceStatus(StrEnum):
