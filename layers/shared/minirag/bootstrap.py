@@ -28,7 +28,6 @@ from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
 from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
-from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
 from minirag.adapters.s3 import S3BlobStore
 from minirag.adapters.secrets import load_keys, qdrant_api_key
 from minirag.adapters.sitemaps import expand_sitemap
@@ -53,7 +52,6 @@ from minirag.services.export import ExportService
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.refresh import RefreshService
-from minirag.services.remote_search import RemoteSources
 from minirag.services.remote_search import RemoteSources
 from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
@@ -96,11 +94,12 @@ class Services:
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
-    local = settings.aws_endpoint_url is not None
+    host = settings.dynamodb_endpoint_url or settings.aws_endpoint_url
+    local = host is not None
     return DynamoConfig(
         table_name=settings.table_name,
         region=settings.aws_region,
-        host=settings.aws_endpoint_url,
+        host=host,
         access_key="test" if local else None,
         secret_key="test" if local else None,
         max_retries=settings.dynamodb_max_retries,
@@ -147,22 +146,6 @@ def point_id(*parts: object) -> str:
     from minirag.adapters.qdrant import point_id as make
 
     return make(*parts)
-
-
-def remote_sources(
-    settings: Settings, policy: UrlPolicy, sources: DynamoSourceRepository, box: SecretBox, clock: Clock
-) -> RemoteSources:
-    """Remote-search protocols by source type. Their fetcher follows no redirect: a Bearer token must not
-    be carried to wherever a redirect points."""
-    fetcher = SafeFetcher(policy, timeout_s=10.0, max_bytes=2 * 1024 * 1024, max_redirects=0)
-    timeout_s = settings.remote_search_timeout_seconds
-    return RemoteSources(
-        searchers={SourceType.NYXCORE: NyxCoreSearch(fetcher, search_timeout_s=timeout_s)},
-        sources=sources,
-        unseal=box.decrypt,
-        clock=clock,
-        timeout_s=timeout_s,
-    )
 
 
 def remote_sources(

@@ -17,6 +17,13 @@ class Settings(BaseSettings):
     # AWS
     aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     aws_endpoint_url: str | None = Field(None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
+    # The SDKs' service-specific endpoint: `make run` puts DynamoDB Local here and moto at aws_endpoint_url.
+    dynamodb_endpoint_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "AWS_ENDPOINT_URL_DYNAMODB", "MINIRAG_DYNAMODB_ENDPOINT_URL", "dynamodb_endpoint_url"
+        ),
+    )
     table_name: str = "minirag"
     ingest_queue_url: str | None = None
     webhook_queue_url: str | None = None
@@ -79,7 +86,6 @@ class Settings(BaseSettings):
     rewrite_followups: bool = True
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
-    remote_search_timeout_seconds: float = 3.0  # per turn, for all remote-search (NyxCore) sources together
     remote_search_timeout_seconds: float = 3.0  # per turn, for all remote-search (NyxCore) sources together
     export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)
 
