@@ -9,7 +9,6 @@ from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User, WidgetGrant, WidgetKey
 from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.remote import RemoteEndpoint, RemoteHit, RemoteInventory
-from minirag.domain.remote import RemoteEndpoint, RemoteHit, RemoteInventory
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 from minirag.domain.webhooks import Delivery, Webhook
 
@@ -140,16 +139,6 @@ class VectorStore(Protocol):
     def search(self, query: VectorQuery) -> list[VectorHit]: ...
 
     def ping(self) -> None: ...
-
-
-class RemoteSearch(Protocol):
-    """A knowledge base searched at question time (NyxCore; other protocols follow). Failures raise
-    UnprocessableError subclasses with a message safe to show on the source."""
-
-    def inventory(self, endpoint: RemoteEndpoint) -> RemoteInventory:
-        """The connection check behind "ingest": reachable, token accepted, what it holds."""
-
-    def search(self, endpoint: RemoteEndpoint, query: str) -> list[RemoteHit]: ...
 
 
 class RemoteSearch(Protocol):

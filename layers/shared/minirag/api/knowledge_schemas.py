@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from minirag.api.remote_schemas import RemoteConfigFields
-from minirag.api.remote_schemas import RemoteConfigFields
 from minirag.api.schemas import Name, PublicModel, RequestModel, Text
 from minirag.domain.knowledge import (
     Credentials,
@@ -15,7 +14,6 @@ from minirag.domain.knowledge import (
     SourceStatus,
     SourceType,
 )
-from minirag.services.remote_config import public_config
 from minirag.services.remote_config import public_config
 
 ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -55,7 +55,6 @@ class SourceType(StrEnum):
     SITEMAP = "sitemap"
     BATCH = "batch"
     NYXCORE = "nyxcore"  # a remote knowledge base searched at question time (domain/remote.py)
-    NYXCORE = "nyxcore"  # a remote knowledge base searched at question time (domain/remote.py)
 
 
 class SourceStatus(StrEnum):

@@ -13,7 +13,6 @@ from minirag.ports import BotRepository, Clock, Embedder, Queue, SourceRepositor
 from minirag.services.content import ContentLoader
 from minirag.services.indexing import IngestSettings, SourceIndexer
 from minirag.services.remote_search import RemoteSources
-from minirag.services.remote_search import RemoteSources
 
 __all__ = ["IngestSettings", "IngestionService"]  # bootstrap builds the settings from here
 

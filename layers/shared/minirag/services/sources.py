@@ -1,7 +1,6 @@
 """Knowledge sources: create, change, delete, and queue them for ingestion."""
 
 from collections.abc import Callable
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -12,7 +11,6 @@ from minirag.domain.models import Principal
 from minirag.domain.roles import Role
 from minirag.ports import BlobStore, BotRepository, Clock, Queue, SourceRepository, VectorStore
 from minirag.services.guards import require_role
-from minirag.services.remote_config import changed_config
 from minirag.services.remote_config import changed_config
 from minirag.services.source_drafts import SourceBuilder, SourceDraft, UrlChecker, check_schedule, content_key
 from minirag.services.source_reads import SourceReader
