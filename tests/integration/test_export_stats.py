@@ -19,6 +19,30 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
 from tests.support.worker import IngestWorker
 
+BOM = b"\xef\xbb\xbf"
+# The original MiniRAG's ChatRead and MessageRead: an export carries at least these.
+ORIGINAL_CHAT_FIELDS = {
+    "id",
+    "tenant_id",
+    "bot_profile_id",
+    "title",
+    "message_count",
+    "total_prompt_tokens",
+    "total_completion_tokens",
+    "created_at",
+    "updated_at",
+}
+ORIGINAL_MESSAGE_FIELDS = {
+    "id",
+    "chat_id",
+    "role",
+    "content",
+    "prompt_tokens",
+    "completion_tokens",
+    "feedback",
+    "created_at",
+}
+
 
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
@@ -112,20 +136,25 @@ def test_export_json_csv_and_filters(
     tenant, seeded = seed(client, worker, fake)
     exported = client.get("/v1/chat/export", headers=tenant.headers)
     assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    assert set(exported.json()) == {"chats", "exported_at"}
     chats = exported.json()["chats"]
-    assert [c["chat"]["id"] for c in chats] == [a["chat_id"] for a in seeded["answers"]]
-    assert [m["role"] for m in chats[0]["messages"]] == ["user", "assistant"]
-    assert chats[0]["messages"][1]["sources"][0]["n"] == 1
-
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(
-                    "/v1/chat/export", params={"format": "csv"}, headers=tenant.headers
-                ).content.decode("utf-8-sig")
-            )
-        )
+    assert [c["chat"]["id"] for c in chats] == [a["chat_id"] for a in reversed(seeded["answers"])], (
+        "newest first, as the original"
     )
+    assert [m["role"] for m in chats[-1]["messages"]] == ["user", "assistant"]
+    assert chats[-1]["messages"][1]["sources"][0]["n"] == 1
+    assert (
+        set(chats[0]["chat"]) >= ORIGINAL_CHAT_FIELDS
+        and set(chats[0]["messages"][0]) >= ORIGINAL_MESSAGE_FIELDS
+    )
+    newest = client.get("/v1/chat/export", params={"limit": 2}, headers=tenant.headers).json()["chats"]
+    assert [c["chat"]["id"] for c in newest] == [c["chat"]["id"] for c in chats[:2]], "the original's limit"
+
+    bulk_csv = client.get("/v1/chat/export", params={"format": "csv"}, headers=tenant.headers)
+    assert (
+        not bulk_csv.content.startswith(BOM) and "chats_export.csv" in bulk_csv.headers["content-disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(bulk_csv.content.decode("utf-8"))))
     assert list(rows[0]) == [
         "chat_id",
         "chat_title",
@@ -152,18 +181,45 @@ def test_export_json_csv_and_filters(
     assert len(client.get("/v1/chat/export", params=window, headers=tenant.headers).json()["chats"]) == 3
     bad = {"from_date": str(today), "to_date": str(today - timedelta(days=1))}
     assert client.get("/v1/chat/export", params=bad, headers=tenant.headers).status_code == 422
-    assert client.get("/v1/chat/export", params={"format": "xml"}, headers=tenant.headers).status_code == 422
-
-    one = client.get(
-        f"/v1/chat/{seeded['answers'][0]['chat_id']}/export", params={"format": "csv"}, headers=tenant.headers
-    )
-    assert one.status_code == 200 and one.content.decode("utf-8-sig").count("\n") == 3
+    other = client.get("/v1/chat/export", params={"format": "xml"}, headers=tenant.headers)
+    assert other.status_code == 200 and other.json()["chats"], "any format but csv is JSON, as the original"
     stranger = signup(client)
     assert (
         client.get(f"/v1/chat/{seeded['answers'][0]['chat_id']}/export", headers=stranger.headers).status_code
         == 404
     )
     assert client.get("/v1/chat/export", headers=stranger.headers).json()["chats"] == []
+
+
+def test_one_chat_exports_in_the_original_shape(
+    client: TestClient, worker: IngestWorker, fake: FakeOpenAI
+) -> None:
+    """`{chat, messages, exported_at}` and a CSV of the original's seven columns, without a byte-order mark."""
+    tenant, seeded = seed(client, worker, fake)
+    answer = seeded["answers"][0]
+    path = f"/v1/chat/{answer['chat_id']}/export"
+    exported = client.get(path, headers=tenant.headers).json()
+    assert set(exported) == {"chat", "messages", "exported_at"}
+    assert exported["chat"]["id"] == answer["chat_id"] and set(exported["chat"]) >= ORIGINAL_CHAT_FIELDS
+    assert exported["chat"]["tenant_id"] == tenant.id and exported["chat"]["total_completion_tokens"] > 0
+    assert [m["role"] for m in exported["messages"]] == ["user", "assistant"]
+    assert all(set(m) >= ORIGINAL_MESSAGE_FIELDS for m in exported["messages"])
+    assert exported["messages"][1]["id"] == answer["message"]["id"]
+    one = client.get(path, params={"format": "csv"}, headers=tenant.headers)
+    assert one.status_code == 200 and not one.content.startswith(BOM)
+    assert f"chat_{answer['chat_id']}.csv" in one.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(one.content.decode("utf-8"))))
+    assert rows[0] == [
+        "message_id",
+        "role",
+        "content",
+        "feedback",
+        "prompt_tokens",
+        "completion_tokens",
+        "created_at",
+    ]
+    assert [r[1] for r in rows[1:]] == ["user", "assistant"] and rows[2][0] == answer["message"]["id"]
+    assert rows[2][2] == answer["message"]["content"]
 
 
 def test_large_exports_go_to_s3_behind_a_presigned_link(

@@ -44,8 +44,11 @@ class UserRepository(Protocol):
 
     def list_all(self, *, tenant_id: str) -> list[User]: ...
 
-    def find_logins(self, *, email: str) -> list[tuple[str, str]]:
+    def find_logins(self, *, email: str, limit: int | None = None) -> list[tuple[str, str]]:
         """(tenant_id, user_id) pairs registered under this email, across tenants."""
+
+    def find_login(self, *, email: str, tenant_id: str) -> str | None:
+        """The user id registered under this email in one tenant."""
 
     def update(self, *, tenant_id: str, user: User, previous: User) -> None:
         """Write the new state; keeps the tenant's active-owner count, refusing to drop it to zero."""

@@ -22,6 +22,9 @@ from minirag.services.guards import enforce_limit, retry_after
 
 _TOUCH_EVERY = timedelta(seconds=60)
 _BAD_LOGIN = "invalid email or password"
+# A login without tenant_slug checks the password against each account of the email (one Argon2 each);
+# past this many accounts it asks for tenant_slug instead, so sign-ups cannot make one attempt costly.
+MAX_LOGIN_ACCOUNTS = 50
 
 
 @dataclass(frozen=True)
@@ -106,21 +109,34 @@ class AuthService:
     def _matching_users(
         self, email: str, password: str, tenant_slug: str | None
     ) -> list[tuple[User, Tenant]]:
-        logins = self._users.find_logins(email=email)
+        """With tenant_slug, exactly that tenant's account (other tenants' sign-ups with the same email
+        cannot crowd it out); without, every account of the email. One Argon2 verification per account
+        considered, whatever its state, and one for an unknown email or tenant."""
         if tenant_slug is not None:
             tenant_id = self._tenants.id_for_slug(tenant_slug)
-            logins = [login for login in logins if login[0] == tenant_id]
-        matches: list[tuple[User, Tenant]] = []
-        for tenant_id, user_id in logins:
-            user = self._users.get(tenant_id=tenant_id, user_id=user_id)
-            if user is None or not user.is_active or not self._hasher.verify(user.password_hash, password):
-                continue
-            tenant = self._tenants.get(tenant_id)
-            if tenant is not None and tenant.is_active:
-                matches.append((user, tenant))
+            user_id = self._users.find_login(email=email, tenant_id=tenant_id) if tenant_id else None
+            logins = [(tenant_id, user_id)] if tenant_id and user_id else []
+        else:
+            logins = self._users.find_logins(email=email, limit=MAX_LOGIN_ACCOUNTS + 1)
+            if len(logins) > MAX_LOGIN_ACCOUNTS:
+                self._hasher.burn(password)
+                raise ConflictError("this email belongs to many tenants; send tenant_slug to choose one")
         if not logins:
             self._hasher.burn(password)
-        return matches
+        found = (self._check(tenant_id, user_id, password) for tenant_id, user_id in logins)
+        return [match for match in found if match is not None]
+
+    def _check(self, tenant_id: str, user_id: str, password: str) -> tuple[User, Tenant] | None:
+        """The password is verified before the account's state is looked at: a deactivated account
+        takes as long to refuse as a wrong password."""
+        user = self._users.get(tenant_id=tenant_id, user_id=user_id)
+        if user is None:
+            self._hasher.burn(password)
+            return None
+        if not self._hasher.verify(user.password_hash, password) or not user.is_active:
+            return None
+        tenant = self._tenants.get(tenant_id)
+        return (user, tenant) if tenant is not None and tenant.is_active else None
 
     def logout(self, principal: Principal) -> None:
         if principal.session_id is None:

@@ -1,4 +1,9 @@
-"""Chat export as JSON or spreadsheet-safe CSV; large exports go to S3 behind a presigned link."""
+"""Chat export as JSON or spreadsheet-safe CSV; large exports go to S3 behind a presigned link.
+
+The shapes are the original MiniRAG's, so its clients read them unchanged: one chat is `{chat, messages,
+exported_at}` and a CSV of its messages; many chats are `{chats: [{chat, messages}], exported_at}` (newest
+chat first) and a CSV with the chat's id and title in front. UTF-8 without a byte-order mark, as the
+original wrote. Messages carry our `sources` and `error` beside the original's fields."""
 
 import csv
 import io
@@ -14,9 +19,7 @@ from minirag.domain.models import Principal
 from minirag.ports import BlobStore, ChatRepository, Clock
 from minirag.services.chat import ChatService
 
-CSV_COLUMNS = (
-    "chat_id",
-    "chat_title",
+MESSAGE_COLUMNS = (
     "message_id",
     "role",
     "content",
@@ -25,6 +28,8 @@ CSV_COLUMNS = (
     "completion_tokens",
     "created_at",
 )
+CSV_COLUMNS = ("chat_id", "chat_title", *MESSAGE_COLUMNS)
+MAX_EXPORT_CHATS = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -46,6 +51,7 @@ def safe_cell(value: Any) -> Any:
 def _message_json(m: Message) -> dict[str, Any]:
     return {
         "id": m.id,
+        "chat_id": m.chat_id,
         "role": m.role,
         "content": m.content,
         "sources": [c.as_dict() for c in m.sources],
@@ -60,9 +66,12 @@ def _message_json(m: Message) -> dict[str, Any]:
 def _chat_json(c: Chat) -> dict[str, Any]:
     return {
         "id": c.id,
+        "tenant_id": c.tenant_id,
         "bot_profile_id": c.bot_profile_id,
         "title": c.title,
         "message_count": c.message_count,
+        "total_prompt_tokens": c.total_prompt_tokens,
+        "total_completion_tokens": c.total_completion_tokens,
         "created_at": c.created_at.isoformat(),
         "updated_at": c.updated_at.isoformat(),
     }
@@ -92,21 +101,37 @@ class ExportService:
         from_date: date | None,
         to_date: date | None,
         fmt: str,
+        limit: int | None = None,
     ) -> ExportFile:
+        """Newest chat first, as the original; `limit` (the original's, at most 1000) keeps the newest ones."""
         if from_date and to_date and from_date > to_date:
             raise UnprocessableError("from_date is after to_date")
         chosen = [c for c in self._all_chats(principal, bot_id) if _within(c, from_date, to_date)]
-        pairs = [
-            (c, self._chats.messages(tenant_id=principal.tenant_id, chat_id=c.id)) for c in reversed(chosen)
-        ]
-        return self._file(principal, pairs, fmt, "chats")
+        if limit is not None:
+            chosen = chosen[: min(limit, MAX_EXPORT_CHATS)]
+        pairs = [(c, self._chats.messages(tenant_id=principal.tenant_id, chat_id=c.id)) for c in chosen]
+        if fmt == "csv":
+            return self._file(principal, _csv(pairs), "csv", "chats_export")
+        exported = {
+            "chats": [{"chat": _chat_json(c), "messages": [_message_json(m) for m in ms]} for c, ms in pairs],
+            "exported_at": self._clock.now().isoformat(),
+        }
+        return self._file(principal, _json(exported), "json", "chats_export")
 
     def one(self, principal: Principal, chat_id: str, fmt: str) -> ExportFile:
         """One ownership check reads the chat; its messages then come straight from the repository
         (ChatService.messages would read the chat a second time)."""
         chat = self._chat.get(principal, chat_id)
         messages = self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat.id)
-        return self._file(principal, [(chat, messages)], fmt, f"chat-{chat_id}")
+        if fmt == "csv":
+            rows = [_message_row(m) for m in messages]
+            return self._file(principal, _csv_file(MESSAGE_COLUMNS, rows), "csv", f"chat_{chat.id}")
+        exported = {
+            "chat": _chat_json(chat),
+            "messages": [_message_json(m) for m in messages],
+            "exported_at": self._clock.now().isoformat(),
+        }
+        return self._file(principal, _json(exported), "json", f"chat_{chat.id}")
 
     def _all_chats(self, principal: Principal, bot_id: str | None) -> list[Chat]:
         chats: list[Chat] = []
@@ -118,19 +143,8 @@ class ExportService:
                 return chats
             start = page.last_key
 
-    def _file(
-        self, principal: Principal, pairs: list[tuple[Chat, list[Message]]], fmt: str, stem: str
-    ) -> ExportFile:
-        if fmt == "csv":
-            body, content_type = _csv(pairs), "text/csv; charset=utf-8"
-        else:
-            exported = {
-                "chats": [
-                    {"chat": _chat_json(c), "messages": [_message_json(m) for m in ms]} for c, ms in pairs
-                ],
-                "exported_at": self._clock.now().isoformat(),
-            }
-            body, content_type = json.dumps(exported, ensure_ascii=False).encode(), "application/json"
+    def _file(self, principal: Principal, body: bytes, fmt: str, stem: str) -> ExportFile:
+        content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
         filename = f"{stem}.{fmt}"
         if len(body) <= self._inline_limit:
             return ExportFile(filename, content_type, body=body)
@@ -145,22 +159,31 @@ def _within(chat: Chat, first: date | None, last: date | None) -> bool:
     return (first is None or day >= first) and (last is None or day <= last)
 
 
+def _json(exported: dict[str, Any]) -> bytes:
+    return json.dumps(exported, ensure_ascii=False).encode()
+
+
+def _message_row(m: Message) -> tuple[Any, ...]:
+    return (
+        m.id,
+        m.role,
+        m.content,
+        m.feedback or "",
+        m.prompt_tokens,
+        m.completion_tokens,
+        m.created_at.isoformat(),
+    )
+
+
 def _csv(pairs: list[tuple[Chat, list[Message]]]) -> bytes:
+    rows = [(chat.id, chat.title, *_message_row(m)) for chat, messages in pairs for m in messages]
+    return _csv_file(CSV_COLUMNS, rows)
+
+
+def _csv_file(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for chat, messages in pairs:
-        for m in messages:
-            row = (
-                chat.id,
-                chat.title,
-                m.id,
-                m.role,
-                m.content,
-                m.feedback or "",
-                m.prompt_tokens,
-                m.completion_tokens,
-                m.created_at.isoformat(),
-            )
-            writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue().encode("utf-8")

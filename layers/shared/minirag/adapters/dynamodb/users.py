@@ -76,10 +76,20 @@ class DynamoUserRepository:
             found = self._user.query(keys.tenant_pk(tenant_id), self._user.sk.startswith("USER#"))
             return [to_user(item, tenant_id) for item in found]
 
-    def find_logins(self, *, email: str) -> list[tuple[str, str]]:
+    def find_logins(self, *, email: str, limit: int | None = None) -> list[tuple[str, str]]:
+        """Every account of the email, read page by page (up to `limit`)."""
         pk, _ = keys.login_guard(email, "")
         with storage_errors():
-            return [(g.tenant_id, g.target_id or "") for g in self._guard.query(pk, limit=20)]
+            return [(g.tenant_id, g.target_id or "") for g in self._guard.query(pk, limit=limit)]
+
+    def find_login(self, *, email: str, tenant_id: str) -> str | None:
+        """The user id of this email in this one tenant: a single read, whatever other tenants hold."""
+        with storage_errors():
+            try:
+                guard = self._guard.get(*keys.login_guard(email, tenant_id), consistent_read=True)
+            except self._guard.DoesNotExist:
+                return None
+        return guard.target_id or None
 
     def update(self, *, tenant_id: str, user: User, previous: User) -> None:
         """Optimistic: the write holds only if the stored role, status and email are still `previous`'s.

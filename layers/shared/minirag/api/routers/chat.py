@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
@@ -72,7 +72,8 @@ def _complete(events: object) -> ChatAnswer:
     raise ModelError("the chat turn ended without an answer")
 
 
-ExportFormat = Literal["json", "csv"]
+# The original MiniRAG answered CSV for "csv" and JSON for anything else; so do we.
+ExportFormat = Annotated[str, Query(description="csv, or json (any other value is json)")]
 
 
 def _download(file: ExportFile) -> Response:
@@ -91,9 +92,15 @@ def export_chats(
     from_date: date | None = None,
     to_date: date | None = None,
     format: ExportFormat = "json",
+    limit: Annotated[int | None, Query(ge=1, description="the newest chats only (at most 1000)")] = None,
 ) -> Response:
     file = services.export.tenant(
-        principal, bot_id=bot_profile_id, from_date=from_date, to_date=to_date, fmt=format
+        principal,
+        bot_id=bot_profile_id,
+        from_date=from_date,
+        to_date=to_date,
+        fmt=_format(format),
+        limit=limit,
     )
     return _download(file)
 
@@ -102,7 +109,11 @@ def export_chats(
 def export_chat(
     chat_id: str, services: ServicesDep, principal: PrincipalDep, format: ExportFormat = "json"
 ) -> Response:
-    return _download(services.export.one(principal, chat_id, format))
+    return _download(services.export.one(principal, chat_id, _format(format)))
+
+
+def _format(requested: str) -> str:
+    return "csv" if requested == "csv" else "json"
 
 
 @router.get("")
