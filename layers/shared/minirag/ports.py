@@ -176,6 +176,10 @@ class BlobStore(Protocol):
 
 
 class ChatModel(Protocol):
+    def check(self, *, model: str, api_key: str | None, api_base: str | None) -> None:
+        """Before anything of a turn is stored: ModelConfigurationError when a call cannot succeed as
+        configured (the provider needs a key that is neither the bot's nor in the environment)."""
+
     def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
         """Text deltas, then one chunk carrying the usage; raises ModelError on provider failures."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from minirag.adapters.http_fetch.errors import BlockedUrlError
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
-from minirag.domain.errors import ModelError
+from minirag.domain.errors import ModelConfigurationError, ModelError
 from minirag.domain.models_io import ModelChunk, ModelRequest
 
 _registered = threading.Event()
@@ -27,6 +27,17 @@ def _litellm() -> Any:
     return litellm
 
 
+def missing_keys(litellm: Any, model: str) -> list[str]:
+    """The provider's key variables litellm finds unset (base URLs and other settings are not keys)."""
+    try:
+        found = litellm.validate_environment(model=model)
+    except Exception:  # an unknown provider: the call itself fails with the usual translated error
+        return []
+    if found.get("keys_in_environment"):
+        return []
+    return [name for name in found.get("missing_keys", []) if "KEY" in name or "TOKEN" in name]
+
+
 def check_endpoint(litellm: Any, endpoints: ModelEndpointPolicy, model: str, api_base: str | None) -> None:
     """Before every call: the endpoint as worked out when the bot was saved, and as litellm resolves it."""
     endpoints.check(model, api_base)
@@ -40,6 +51,18 @@ def check_endpoint(litellm: Any, endpoints: ModelEndpointPolicy, model: str, api
 class LiteLLMChatModel:
     def __init__(self, endpoints: ModelEndpointPolicy | None = None) -> None:
         self._endpoints = endpoints
+
+    def check(self, *, model: str, api_key: str | None, api_base: str | None) -> None:
+        """A provider key missing from both the bot and the environment fails every call: say so now,
+        as a configuration error, instead of storing, billing and retrying a turn that cannot work."""
+        if api_key:
+            return
+        missing = missing_keys(_litellm(), model)
+        if missing:
+            raise ModelConfigurationError(
+                f"the model {model!r} needs an API key: set the bot's credentials.api_key, "
+                f"or {' or '.join(missing)} in the server's environment"
+            )
 
     def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
         litellm = _litellm()

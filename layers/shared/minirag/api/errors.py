@@ -39,7 +39,8 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"detail": exc.detail}, status_code=status, headers=headers)
+    body = {"detail": exc.detail, **getattr(exc, "fields", {})}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

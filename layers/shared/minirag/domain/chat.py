@@ -102,6 +102,7 @@ class ErrorEvent:
     detail: str
     message_id: str | None
     chat_id: str
+    partial: bool = False  # some of the answer was generated (and stored) before the failure
 
 
 @dataclass(frozen=True)

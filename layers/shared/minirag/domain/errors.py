@@ -59,8 +59,22 @@ class DependencyUnavailableError(MiniRAGError):
 
 
 class ModelError(DependencyUnavailableError):
-    """The language model provider failed: auth, rate limit, timeout or a broken stream."""
+    """The language model provider failed: auth, rate limit, timeout or a broken stream.
 
-    def __init__(self, detail: str = "", retry_after: int = 5, kind: str = "provider_error") -> None:
+    `fields` go into the error body beside `detail` (the chat and message a failed turn was stored in)."""
+
+    def __init__(
+        self,
+        detail: str = "",
+        retry_after: int = 5,
+        kind: str = "provider_error",
+        fields: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail, retry_after)
         self.kind = kind
+        self.fields = fields or {}
+
+
+class ModelConfigurationError(UnprocessableError):
+    """The bot's model cannot be called as configured (no API key for its provider, say): retrying
+    cannot help, changing the bot's credentials or the server's environment does."""

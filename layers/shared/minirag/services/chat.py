@@ -82,6 +82,8 @@ class ChatService(ChatReader):
         With an executor, retrieval (embedding, vector search) runs while the question is written;
         the model is only called once both are done."""
         bot = self._bot(principal, bot_id)
+        credentials = self._credentials(bot)
+        self._model.check(model=bot.model, api_key=credentials.api_key, api_base=credentials.api_base)
         chat, stored, is_new = self._chat(principal, bot, chat_id, text, origin)
         history = stored if history is None else history
         question = Message(
@@ -94,7 +96,7 @@ class ChatService(ChatReader):
         cited, blocks = citations(pending.result() if pending is not None else search())
         request = model_request(
             bot,
-            self._credentials(bot),
+            credentials,
             blocks=blocks,
             history=history,
             question=text,
@@ -154,7 +156,9 @@ class ChatService(ChatReader):
                 got.completion_tokens = chunk.completion_tokens or got.completion_tokens
         except ModelError as exc:
             answer = self._store(turn, got, error=exc.detail)
-            yield ErrorEvent(detail=exc.detail, message_id=answer.id, chat_id=turn.chat.id)
+            yield ErrorEvent(
+                detail=exc.detail, message_id=answer.id, chat_id=turn.chat.id, partial=bool(got.parts)
+            )
             return
         answer = self._store(turn, got, error=None)
         usage = Usage(turn.bot.model, answer.prompt_tokens, answer.completion_tokens, answer.cost_usd)

@@ -40,11 +40,16 @@ def answer_message(
     clock: Clock,
     cost: Callable[[str, int, int], float],
 ) -> Message:
-    """Providers that report no usage are counted approximately rather than as free."""
+    """Providers that report no usage are counted approximately rather than as free; a call that failed
+    before the provider sent anything is not counted at all (providers do not bill refused calls)."""
     now = time.perf_counter()
     first_token = got.first_token
-    prompt_tokens = got.prompt_tokens or sum(approx_tokens(m["content"]) for m in turn.request.messages)
-    completion_tokens = got.completion_tokens or len(got.parts)
+    answered = bool(got.parts or got.prompt_tokens or got.completion_tokens)
+    if error is not None and not answered:
+        prompt_tokens = completion_tokens = 0
+    else:
+        prompt_tokens = got.prompt_tokens or sum(approx_tokens(m["content"]) for m in turn.request.messages)
+        completion_tokens = got.completion_tokens or len(got.parts)
     return Message(
         id=new_id(),
         chat_id=turn.chat.id,

@@ -16,7 +16,7 @@ from minirag.api.chat_schemas import (
 )
 from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
 from minirag.api.paging import MAX_LIMIT, PagerDep, WholePagerDep
-from minirag.api.schemas import StrictModel
+from minirag.api.schemas import RequestModel
 from minirag.api.sse import encode, with_keepalive
 from minirag.bootstrap import Services
 from minirag.domain.chat import DoneEvent, ErrorEvent
@@ -61,7 +61,7 @@ def _prepare(services: Services, principal: Principal, body: ChatRequest) -> Pre
 def _complete(events: object) -> ChatAnswer:
     for event in events:  # type: ignore[attr-defined]
         if isinstance(event, ErrorEvent):
-            raise ModelError(f"{event.detail} (partial answer stored as message {event.message_id})")
+            raise _turn_failed(event)
         if isinstance(event, DoneEvent):
             return ChatAnswer(
                 chat_id=event.chat_id,
@@ -70,6 +70,21 @@ def _complete(events: object) -> ChatAnswer:
                 usage=UsagePublic.of(event.usage),
             )
     raise ModelError("the chat turn ended without an answer")
+
+
+def _turn_failed(event: ErrorEvent) -> ModelError:
+    """The 503 of a failed non-streamed turn names the chat (the question is stored in it) and what was
+    kept of the answer."""
+    fields = {"chat_id": event.chat_id}
+    if event.message_id:
+        fields["message_id"] = event.message_id
+    if not event.message_id:
+        kept = "the answer could not be stored"
+    elif event.partial:
+        kept = f"partial answer stored as message {event.message_id}"
+    else:
+        kept = f"nothing was generated; the failed turn is stored as message {event.message_id}"
+    return ModelError(f"{event.detail} ({kept} in chat {event.chat_id})", fields=fields)
 
 
 # The original MiniRAG answered CSV for "csv" and JSON for anything else; so do we.
@@ -145,7 +160,7 @@ def get_messages(
     return [MessagePublic.of(m) for m in page(services.chat.messages(principal, chat_id))]
 
 
-class FeedbackRequest(StrictModel):
+class FeedbackRequest(RequestModel):
     feedback: Literal["positive", "negative"] | None
     comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
 

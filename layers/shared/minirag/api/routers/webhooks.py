@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.api.paging import Cursor, Limit, PagerDep
-from minirag.api.schemas import Page, PublicModel, StrictModel
+from minirag.api.schemas import Page, PublicModel, RequestModel, Text
 from minirag.domain.webhooks import Delivery, Webhook
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -15,7 +15,7 @@ EventName = Literal["source.ingested", "source.failed", "chat.message"]
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
-class WebhookCreate(StrictModel):
+class WebhookCreate(RequestModel):
     """As the original MiniRAG took it: any secret (empty or absent: one is generated), any event list."""
 
     url: Url
@@ -24,7 +24,7 @@ class WebhookCreate(StrictModel):
     secret: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
-class WebhookUpdate(StrictModel):
+class WebhookUpdate(RequestModel):
     url: Url | None = None
     events: Annotated[list[EventName], Field(min_length=1)] | None = None
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -33,9 +33,10 @@ class WebhookUpdate(StrictModel):
 
 class WebhookPublic(PublicModel):
     id: str
+    tenant_id: str
     url: str
     events: list[str]
-    description: str | None
+    description: Text
     is_active: bool
     has_secret: bool
     created_at: datetime
