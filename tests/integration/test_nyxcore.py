@@ -23,6 +23,7 @@ from tests.support.worker import IngestWorker
 
 TIMEOUT_S = 1.0
 QUESTION = "How many days of holiday do I get?"
+SITE = "https://shop.example.com"
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +163,7 @@ def test_answers_cite_the_remote_file_with_mandatory_rules_first(
     assert stored[-1]["sources"] == cited
 
 
-def test_stream_and_openai_routes_search_the_remote_too(
+def test_stream_openai_and_widget_routes_search_the_remote_too(
     nyx_client: TestClient, nyx_worker: IngestWorker, nyx: FakeNyxCore
 ) -> None:
     tenant = signup(nyx_client)
@@ -178,11 +179,24 @@ def test_stream_and_openai_routes_search_the_remote_too(
         headers=tenant.headers,
     )
 
+    key = nyx_client.post(
+        f"/v1/bot-profiles/{bot_id}/widget-keys",
+        json={"name": "Shop", "allowed_origins": [SITE]},
+        headers=tenant.headers,
+    ).json()["key"]
+    from_widget = nyx_client.post(
+        "/v1/chat",
+        json={"bot_profile_id": bot_id, "message": QUESTION},
+        headers={"Authorization": f"Bearer {key}", "Origin": SITE},
+    )
+
     assert events[0][0] == "sources" and events[-1][0] == "done"
     assert events[0][1]["sources"][0]["source_name"] == "hr-handbuch.md"
     assert openai.status_code == 200, openai.text
     assert openai.json()["minirag"]["sources"][0]["chunk_id"] == "nyx-chunk-rule"
-    assert len(nyx.searches()) == 2
+    assert from_widget.status_code == 200, from_widget.text
+    assert from_widget.json()["sources"][0]["source_name"] == "hr-handbuch.md"
+    assert len(nyx.searches()) == 3
 
 
 @pytest.mark.parametrize("mode", ["down", "slow", "garbage", "error", "not_ok"])

@@ -66,10 +66,10 @@ class RemoteSources:
 
     def note(self, source: Source, error: str | None) -> None:
         """Shows the last search failure on the source (None: it answered again). Never raises."""
-        if source.error_message == error:
-            return
         if error is not None:
             log.warning("remote search failed", extra={"source_id": source.id, "error": error})
+        if source.error_message == error:
+            return
         try:
             current = self._sources.get(tenant_id=source.tenant_id, source_id=source.id)
             if current is None or current.status != SourceStatus.READY or current.error_message == error:

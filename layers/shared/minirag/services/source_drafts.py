@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from contextlib import suppress
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
