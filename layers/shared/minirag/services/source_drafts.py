@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from contextlib import suppress
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
