@@ -340,3 +340,22 @@ def test_another_tenant_neither_sees_nor_searches_it(
     assert len(nyx.searches()) == searches_before  # the other tenant's turn did not reach this remote
     assert source(nyx_client, owner, remote_id)["status"] == "ready"
     assert chat(nyx_client, owner, bot_id)["sources"][0]["source_id"] == remote_id
+
+
+def test_only_active_ready_sources_are_asked(
+    nyx_client: TestClient, nyx_worker: IngestWorker, nyx: FakeNyxCore
+) -> None:
+    tenant = signup(nyx_client)
+    bot_id = make_bot(nyx_client, tenant)
+    unchecked = add_nyxcore(nyx_client, tenant, bot_id, nyx.url)["id"]
+    chat(nyx_client, tenant, bot_id)
+    assert nyx.searches() == []  # pending: never checked, never asked
+
+    assert ingest(nyx_client, nyx_worker, tenant, unchecked)["status"] == "ready"
+    chat(nyx_client, tenant, bot_id)
+    assert len(nyx.searches()) == 1
+
+    off = nyx_client.patch(f"/v1/sources/{unchecked}", json={"is_active": False}, headers=tenant.headers)
+    assert off.status_code == 200 and off.json()["is_active"] is False
+    chat(nyx_client, tenant, bot_id)
+    assert len(nyx.searches()) == 1  # switched off: not asked
