@@ -322,8 +322,8 @@ def build_services(
             clock=clock,
             limits=limits,
         ),
-        api_tokens=ApiTokenService(tokens=tokens, clock=clock),
-        users=UserService(users=users, hasher=hasher, clock=clock),
+        api_tokens=ApiTokenService(tokens=tokens, users=users, clock=clock),
+        users=UserService(users=users, tokens=tokens, hasher=hasher, clock=clock),
         health=HealthService(
             checks={
                 "dynamodb": tenants.ping,

@@ -9,6 +9,7 @@ from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User, WidgetGrant, WidgetKey
 from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.remote import RemoteEndpoint, RemoteHit, RemoteInventory
+from minirag.domain.roles import Role
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 from minirag.domain.webhooks import Delivery, Webhook
 
@@ -65,6 +66,11 @@ class TokenRepository(Protocol):
     def touch(self, *, token_hash: str, at: datetime) -> None: ...
 
     def revoke(self, *, tenant_id: str, token_id: str) -> bool: ...
+
+    def get(self, *, tenant_id: str, token_id: str) -> ApiToken | None: ...
+
+    def bind_user(self, *, tenant_id: str, user_id: str, role: Role, active: bool) -> int:
+        """Copy a user's current role and status onto the guards of the live tokens bound to the user."""
 
 
 class SessionRepository(Protocol):

@@ -27,6 +27,7 @@ class User:
     created_at: datetime
     display_name: str | None = None
     is_active: bool = True
+    session_epoch: int = 0  # raised by a password change or deactivation: older login sessions end
 
 
 @dataclass
@@ -42,6 +43,10 @@ class ApiToken:
     is_active: bool = True
     last_used_at: datetime | None = None
     created_by: str | None = None
+    # The user whose rights bound the token (its creator, or the user behind the token that created it),
+    # and that user's role when it was created. None for tokens made before tokens were bound to users.
+    user_id: str | None = None
+    user_role: Role | None = None
 
 
 @dataclass
@@ -53,6 +58,18 @@ class TokenGrant:
     role: Role
     expires_at: datetime | None
     last_used_at: datetime | None
+    # Kept on the guard item, and rewritten when that user is demoted, deactivated or reactivated, so the
+    # one read that authorises the token also knows whether its user may still grant what it carries.
+    user_id: str | None = None
+    user_role: Role | None = None
+    user_active: bool = True
+
+    @property
+    def effective_role(self) -> Role:
+        """The token's role, capped at its user's current role."""
+        if self.user_role is not None and self.user_role.rank < self.role.rank:
+            return self.user_role
+        return self.role
 
 
 @dataclass
@@ -62,6 +79,7 @@ class Session:
     user_id: str
     created_at: datetime
     expires_at: datetime
+    epoch: int = 0  # the user's session_epoch at login; a session from an older epoch is over
 
 
 @dataclass
@@ -75,6 +93,10 @@ class Principal:
     token_id: str | None = None
     session_id: str | None = None
     scopes: dict[str, str] = field(default_factory=dict)
+    # The user whose rights bound this credential (the user of a JWT, the user behind an API token) and
+    # that user's current role: what a token created by this principal is bound to in turn.
+    creator_id: str | None = None
+    creator_role: Role | None = None
 
 
 @dataclass

@@ -101,6 +101,7 @@ class AuthService:
             user_id=user.id,
             created_at=now,
             expires_at=now + timedelta(seconds=self._jwt.expires_seconds),
+            epoch=user.session_epoch,
         )
         self._sessions.add(session=session)
         token = self._jwt.encode(JwtClaims(user_id=user.id, tenant_id=tenant.id, session_id=session.id), now)
@@ -158,10 +159,18 @@ class AuthService:
         session, user = found
         if not user.is_active:
             raise AuthenticationError("user deactivated")
+        if session.epoch != user.session_epoch:  # password changed or user deactivated since this login
+            raise AuthenticationError("session ended; log in again")
         if session.expires_at <= self._clock.now():
             raise AuthenticationError("token expired")
         return Principal(
-            tenant_id=claims.tenant_id, role=user.role, kind="user", user_id=user.id, session_id=session.id
+            tenant_id=claims.tenant_id,
+            role=user.role,
+            kind="user",
+            user_id=user.id,
+            session_id=session.id,
+            creator_id=user.id,
+            creator_role=user.role,
         )
 
     def _from_api_token(self, credential: str) -> Principal:
@@ -172,6 +181,8 @@ class AuthService:
         now = self._clock.now()
         if grant.expires_at is not None and grant.expires_at <= now:
             raise AuthenticationError("token expired")
+        if not grant.user_active:
+            raise AuthenticationError("the user who created this token is deactivated")
         if self._limits.token_requests_per_minute:
             self._budget.spend(
                 key=f"token#{grant.token_id}",
@@ -182,5 +193,10 @@ class AuthService:
         if grant.last_used_at is None or now - grant.last_used_at >= _TOUCH_EVERY:
             self._tokens.touch(token_hash=token_hash, at=now)
         return Principal(
-            tenant_id=grant.tenant_id, role=grant.role, kind="api_token", token_id=grant.token_id
+            tenant_id=grant.tenant_id,
+            role=grant.effective_role,
+            kind="api_token",
+            token_id=grant.token_id,
+            creator_id=grant.user_id,
+            creator_role=grant.user_role,
         )

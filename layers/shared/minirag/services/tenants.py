@@ -74,6 +74,8 @@ class TenantService:
             role=Role.OWNER,
             created_at=now,
             created_by=owner.id,
+            user_id=owner.id,
+            user_role=Role.OWNER,
         )
         self._tenants.create_with_owner(tenant=tenant, owner=owner, token=token)
         return SignupResult(tenant=tenant, owner=owner, token=token, raw_token=raw)

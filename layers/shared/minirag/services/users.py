@@ -6,7 +6,7 @@ from minirag.domain.errors import NotFoundError
 from minirag.domain.ids import new_id
 from minirag.domain.models import Principal, User
 from minirag.domain.roles import Role
-from minirag.ports import Clock, UserRepository
+from minirag.ports import Clock, TokenRepository, UserRepository
 from minirag.security.passwords import PasswordHasher
 from minirag.services.guards import require_role
 
@@ -21,8 +21,11 @@ class UserChanges:
 
 
 class UserService:
-    def __init__(self, *, users: UserRepository, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self, *, users: UserRepository, tokens: TokenRepository, hasher: PasswordHasher, clock: Clock
+    ) -> None:
         self._users = users
+        self._tokens = tokens
         self._hasher = hasher
         self._clock = clock
 
@@ -66,8 +69,16 @@ class UserService:
             is_active=changes.is_active if changes.is_active is not None else current.is_active,
             password_hash=self._hasher.hash(changes.password) if changes.password else current.password_hash,
         )
+        if changes.password or (current.is_active and not updated.is_active):
+            updated.session_epoch = current.session_epoch + 1  # every earlier login session ends, for good
         if updated != current:
             self._users.update(tenant_id=principal.tenant_id, user=updated, previous=current)
+        if changes.role is not None or changes.is_active is not None:
+            # After the user's write, so a token created meanwhile either failed its check of the old
+            # role or is found here; repeating the same PATCH repairs guards a failure left behind.
+            self._tokens.bind_user(
+                tenant_id=principal.tenant_id, user_id=user_id, role=updated.role, active=updated.is_active
+            )
         return updated
 
     def deactivate(self, principal: Principal, user_id: str) -> None:

@@ -41,6 +41,7 @@ class UserItem(Item):
     display_name = UnicodeAttribute(null=True)
     is_active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
+    session_epoch = NumberAttribute(default=0)
 
 
 class TokenItem(Item):
@@ -53,6 +54,7 @@ class TokenItem(Item):
     expires_at = UTCDateTimeAttribute(null=True)
     is_active = BooleanAttribute(default=True)
     created_by = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)  # the user whose rights bind the token
 
 
 class TokenGuardItem(Item):
@@ -63,6 +65,9 @@ class TokenGuardItem(Item):
     role = UnicodeAttribute()
     expires_at = UTCDateTimeAttribute(null=True)
     last_used_at = UTCDateTimeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)  # denormalised from the user, see TokenGrant
+    user_role = UnicodeAttribute(null=True)
+    user_active = BooleanAttribute(null=True)
 
 
 class SessionItem(Item):
@@ -70,6 +75,7 @@ class SessionItem(Item):
     user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = UTCDateTimeAttribute()
+    epoch = NumberAttribute(default=0)
     ttl = TTLAttribute(null=True)
 
 

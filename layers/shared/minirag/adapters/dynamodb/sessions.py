@@ -24,6 +24,7 @@ class DynamoSessionRepository:
             created_at=session.created_at,
             expires_at=session.expires_at,
             ttl=session.expires_at,
+            epoch=session.epoch,
         )
         with storage_errors():
             item.save()
@@ -47,6 +48,7 @@ class DynamoSessionRepository:
             user_id=s.user_id,
             created_at=s.created_at,
             expires_at=s.expires_at,
+            epoch=int(s.epoch or 0),
         )
         return session, to_user(u, tenant_id)
 

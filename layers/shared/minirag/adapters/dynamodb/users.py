@@ -19,6 +19,7 @@ def user_item(model: type[UserItem], user: User) -> UserItem:
         display_name=user.display_name,
         is_active=user.is_active,
         created_at=user.created_at,
+        session_epoch=user.session_epoch,
     )
 
 
@@ -37,6 +38,7 @@ def to_user(item: UserItem, tenant_id: str) -> User:
         display_name=item.display_name,
         is_active=item.is_active,
         created_at=item.created_at,
+        session_epoch=int(item.session_epoch or 0),
     )
 
 
