@@ -189,9 +189,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--write", action="store_true", help="write the table into RESULTS.md")
+    parser.add_argument("--only", default="", help="engines whose name contains this text")
     args = parser.parse_args()
     rows = []
-    for name in ENGINES:
+    for name in [n for n in ENGINES if args.only.lower() in n.lower()]:
         row = measure(name, args.items, args.calls)
         print(row, flush=True)
         rows.append(

@@ -1,4 +1,7 @@
-"""One moto server per test process, started on first use, with resources provisioned from template.yaml."""
+"""One local AWS endpoint per test process, started on first use, with resources provisioned from
+template.yaml: DynamoDB Local (the engine `make run` uses) behind the emulator router, moto for the other
+services. MINIRAG_TEST_DYNAMODB=moto keeps DynamoDB on moto too; under the emulator tier's plugin,
+ThreadedMotoServer already is that tier's router."""
 
 import atexit
 import os
@@ -9,6 +12,8 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from scripts.emulators.processes import start_dynamodb_local
+from scripts.emulators.router import Router
 from scripts.localcloud.provision import provision
 
 
@@ -21,11 +26,18 @@ def free_port() -> int:
 
 @cache
 def moto_endpoint() -> str:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     atexit.register(server.stop)
-    return f"http://127.0.0.1:{port}"
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    if os.environ.get("MINIRAG_TEST_DYNAMODB") == "moto" or os.environ.get("MINIRAG_EMULATOR_DYNAMODB_URL"):
+        return endpoint
+    dynamodb = start_dynamodb_local(Path(tempfile.mkdtemp(prefix="minirag-test-ddb-")), heap_mb=384)
+    atexit.register(dynamodb.stop)
+    router = Router(dynamodb.url, endpoint).start()
+    atexit.register(router.stop)
+    return router.url
 
 
 @cache

@@ -143,7 +143,9 @@ class ChatService(ChatReader):
             self._chats.add_message(tenant_id=principal.tenant_id, message=question, bot_id=bot.id)
 
     def run(self, turn: PreparedTurn) -> Iterator[ChatEvent]:
-        """sources -> delta* -> done, or error with the partial answer stored and flagged."""
+        """sources -> delta* -> done, or error: the partial answer stored and flagged, or the reason it
+        could not be stored. Once a delta is out the response has started, so whatever fails after it
+        (the model, or the store after the model) ends the stream with an error event, never a cut."""
         yield SourcesEvent(turn.citations)
         got = Streamed()
         try:
@@ -155,14 +157,34 @@ class ChatService(ChatReader):
                 got.prompt_tokens = chunk.prompt_tokens or got.prompt_tokens
                 got.completion_tokens = chunk.completion_tokens or got.completion_tokens
         except ModelError as exc:
-            answer = self._store(turn, got, error=exc.detail)
-            yield ErrorEvent(
-                detail=exc.detail, message_id=answer.id, chat_id=turn.chat.id, partial=bool(got.parts)
-            )
+            yield self._failed(turn, got, exc.detail)
             return
-        answer = self._store(turn, got, error=None)
+        except Exception:
+            log.exception("the model stream failed", extra={"chat_id": turn.chat.id})
+            yield self._failed(turn, got, "the model failed while answering")
+            return
+        try:
+            answer = self._store(turn, got, error=None)
+        except Exception as exc:
+            yield self._unstored(turn, got, "the answer could not be stored", exc)
+            return
         usage = Usage(turn.bot.model, answer.prompt_tokens, answer.completion_tokens, answer.cost_usd)
         yield DoneEvent(chat_id=turn.chat.id, message=answer, usage=usage)
+
+    def _failed(self, turn: PreparedTurn, got: Streamed, detail: str) -> ErrorEvent:
+        try:
+            answer = self._store(turn, got, error=detail)
+        except Exception as exc:
+            return self._unstored(turn, got, f"{detail}; the answer could not be stored either", exc)
+        return ErrorEvent(detail=detail, message_id=answer.id, chat_id=turn.chat.id, partial=bool(got.parts))
+
+    def _unstored(self, turn: PreparedTurn, got: Streamed, detail: str, exc: Exception) -> ErrorEvent:
+        """The question is stored; the answer is not (message_id None), and the event says why."""
+        if isinstance(exc, MiniRAGError):
+            detail = f"{detail}: {exc.detail}"
+        else:
+            log.exception("storing the answer failed", extra={"chat_id": turn.chat.id})
+        return ErrorEvent(detail=detail, message_id=None, chat_id=turn.chat.id, partial=bool(got.parts))
 
     def _store(self, turn: PreparedTurn, got: Streamed, error: str | None) -> Message:
         answer = answer_message(turn, got, error=error, clock=self._clock, cost=self._cost)

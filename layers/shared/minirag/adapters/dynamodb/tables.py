@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,11 +65,19 @@ class DynamoTables:
         return cast(type[T], self._bound[cls])
 
 
+def _response_code(exc: PynamoDBException) -> str | None:
+    """PynamoDB's cause_response_code raises AttributeError when the cause carries `response=None`, as
+    botocore's ReadTimeoutError and ConnectionClosedError do: those have no code, they are a store down."""
+    response = getattr(exc.cause, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code if isinstance(code, str) else None
+
+
 def _is_conditional_failure(exc: PynamoDBException) -> bool:
     if isinstance(exc, TransactWriteError):
         reasons = exc.cancellation_reasons or []
         return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-    return exc.cause_response_code == "ConditionalCheckFailedException"
+    return _response_code(exc) == "ConditionalCheckFailedException"
 
 
 @contextmanager
@@ -79,11 +88,11 @@ def storage_errors(conflict: str = "conflicts with an existing item") -> Iterato
     except PynamoDBException as exc:
         if _is_conditional_failure(exc):
             raise ConflictError(conflict) from exc
-        if exc.cause_response_code == "ValidationException":
+        if _response_code(exc) == "ValidationException":
             raise UnprocessableError("a value is outside what the store accepts") from exc
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
     except ClientError as exc:  # raw client calls, and what PynamoDB lets through from a transaction
-        reasons = exc.response.get("CancellationReasons") or []
+        reasons = (exc.response or {}).get("CancellationReasons") or []
         if any((r or {}).get("Code") == "ConditionalCheckFailed" for r in reasons):
             raise ConflictError(conflict) from exc
         raise DependencyUnavailableError("the metadata store is unavailable") from exc
@@ -138,22 +147,73 @@ def _only_conflicts(exc: TransactWriteError) -> bool:
     return "TransactionConflict" in codes and codes <= {"TransactionConflict", "None"}
 
 
+def _same_value(sent: Any, stored: Any) -> bool:
+    """Attribute values as DynamoDB compares them: numbers by value (it normalises "1e-05" to
+    "0.00001"), sets without order."""
+    if not isinstance(sent, dict) or not isinstance(stored, dict) or sent.keys() != stored.keys():
+        return False
+    (kind, a), b = next(iter(sent.items())), next(iter(stored.values()))
+    if kind == "N":
+        return Decimal(a) == Decimal(b)
+    if kind == "NS":
+        return {Decimal(x) for x in a} == {Decimal(x) for x in b}
+    if kind in ("SS", "BS"):
+        return set(a) == set(b)
+    if kind == "M":
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if kind == "L":
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 class _Transaction(TransactWrite):
     """Two transactions that touch one item at once (every chat turn of a tenant updates its usage rows and
     TOTALS) cancel each other with TransactionConflict, which the SDK does not retry. A cancelled
     transaction wrote nothing, so the same writes are sent again under a fresh token after a short,
-    jittered, doubling wait; any other cancellation (a failed condition) is final."""
+    jittered, doubling wait; any other cancellation (a failed condition) is final, unless it is the
+    transaction's own earlier attempt (see _already_applied)."""
 
     def _commit(self) -> Any:
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 return super()._commit()
             except TransactWriteError as exc:
+                if not _only_conflicts(exc) and self._already_applied(exc):
+                    return None
                 if attempt == CONFLICT_ATTEMPTS - 1 or not _only_conflicts(exc):
                     raise
             time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2**attempt))  # noqa: S311
             self._client_request_token = str(uuid.uuid4())
         raise AssertionError("unreachable")
+
+    def _already_applied(self, exc: TransactWriteError) -> bool:
+        """The SDK sends a call again when its answer is lost (a timeout, a 500, a reset connection). If the
+        first attempt was applied and the retry falls outside the token's idempotency window (or the engine
+        keeps none), every create in it now fails its own condition. That is a success, not a conflict:
+        true when only Puts failed their conditions and every Put's item is stored exactly as this
+        transaction sent it (a different item under one of the keys, or a Put missing, is a conflict)."""
+        first_put = len(self._condition_check_items) + len(self._delete_items)
+        puts = {first_put + i: item for i, item in enumerate(self._put_items)}
+        reasons = exc.cancellation_reasons or []
+        failed = {i: r.code for i, r in enumerate(reasons) if r is not None and r.code != "None"}
+        if not failed or any(code != "ConditionalCheckFailed" or i not in puts for i, code in failed.items()):
+            return False
+        return all(self._stored_as_sent(put) for put in puts.values())
+
+    def _stored_as_sent(self, put: dict[str, Any]) -> bool:
+        item = put["Item"]
+        client: Any = self._connection.client
+        try:
+            stored = client.get_item(
+                TableName=put["TableName"], Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
+            ).get("Item")
+        except (BotoCoreError, ClientError):
+            return False
+        return (
+            stored is not None
+            and stored.keys() == item.keys()
+            and all(_same_value(item[k], stored[k]) for k in item)
+        )
 
 
 def transaction(tables: "DynamoTables") -> TransactWrite:
