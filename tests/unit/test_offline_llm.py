@@ -245,3 +245,26 @@ def test_markdown_headings_are_not_quoted() -> None:
         [{"role": "system", "content": system}, {"role": "user", "content": "When must I submit receipts?"}]
     )
     assert text == "Submit receipts within 30 days. [1]"
+
+
+FAQ = [
+    (
+        "MiniRAG FAQ",
+        "Q: What is MiniRAG?\nA: MiniRAG is a multi-tenant retrieval-augmented chat platform.\n"
+        "Q: What LLM providers does it support?\n"
+        "A: Any provider that LiteLLM supports, such as OpenAI, Anthropic and Ollama.\n"
+        "Q: Is there a widget?\nA: Yes, a one-line script tag.",
+    )
+]
+PROVIDERS = "Any provider that LiteLLM supports, such as OpenAI, Anthropic and Ollama. [1]"
+
+
+def test_an_faq_is_answered_with_its_answer_never_its_question_line():
+    reply = complete(ask("What is MiniRAG and what LLM providers does it support?", FAQ))
+    assert "Q:" not in reply and "?" not in reply and PROVIDERS in reply
+    assert complete(ask("What LLM providers does it support?", FAQ)) == PROVIDERS
+
+
+def test_a_question_in_the_heading_path_lends_its_words_to_the_answer():
+    blocks = [("FAQ \u2014 FAQ > Which vendors work?", "Anything LiteLLM can call.")]
+    assert complete(ask("Which vendors work?", blocks)) == "Anything LiteLLM can call. [1]"

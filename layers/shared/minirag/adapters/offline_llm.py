@@ -36,7 +36,11 @@ MIN_SCORE = 0.3  # share of the question's weighted terms a sentence must contai
 RELATIVE_CUTOFF = 0.5  # a further sentence must score at least this share of the best one
 RANK_BONUS = 0.05  # block 1 gets all of it, the last block nearly none
 
-_HEADER = re.compile(r"\[(\d{1,4})\](?:\s.*)?")
+_HEADER = re.compile(r"\[(\d{1,4})\](?:\s(.*))?")
+# An FAQ's question line ("Q: ...", "Question: ...", or any line ending in a question mark) is never
+# quoted as an answer: it lends its words to the answer lines after it. "A:" / "Answer:" prefixes go.
+_QUESTION_LINE = re.compile(r"^(?:\*\*)?(?:q|question)\s*[:.)]|\?[\s*\"'\u201d]*$", re.I)
+_ANSWER_PREFIX = re.compile(r"^(?:\*\*)?(?:a|answer)\s*[:.)]\s*(?:\*\*)?\s*", re.I)
 # A break after terminal punctuation (and closing quotes or brackets) unless a lowercase word follows,
 # as after "e.g.", or at any line break: list items and table rows stand alone.
 _SENTENCE_BREAK = re.compile(
@@ -73,6 +77,7 @@ _VOWELS = frozenset("aeiouy")
 class ContextBlock:
     number: int
     text: str
+    heading: str = ""  # the header line's text after the number: source name, heading path
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,11 @@ class _Sentence:
     number: int
     rank: int
     stems: frozenset[str]
+    asked: frozenset[str] = frozenset()  # stems of the FAQ question this sentence answers, if any
+
+    @property
+    def matchable(self) -> frozenset[str]:
+        return self.stems | self.asked
 
 
 @dataclass(frozen=True)
@@ -114,16 +124,16 @@ def answer(messages: list[dict[str, Any]]) -> str:
 def parse_context(prompt: str) -> list[ContextBlock]:
     """A header counts only at the start of a block and with the next number, so a passage that quotes
     ``[3]`` inline or on a line of its own stays text."""
-    blocks: list[tuple[int, list[str]]] = []
+    blocks: list[tuple[int, str, list[str]]] = []
     after_blank = True
     for line in _context_lines(prompt):
         header = _HEADER.fullmatch(line.strip()) if after_blank else None
         if header and (not blocks or int(header[1]) == blocks[-1][0] + 1):
-            blocks.append((int(header[1]), []))
+            blocks.append((int(header[1]), header[2] or "", []))
         elif blocks:
-            blocks[-1][1].append(line)
+            blocks[-1][2].append(line)
         after_blank = not line.strip()
-    return [ContextBlock(number, "\n".join(body).strip()) for number, body in blocks]
+    return [ContextBlock(number, "\n".join(body).strip(), heading) for number, heading, body in blocks]
 
 
 def _context_lines(prompt: str) -> list[str]:
@@ -181,19 +191,26 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in set(terms(text)) - _QUESTION_WORDS)
 
 
-def _without_headings(text: str) -> str:
-    """Markdown heading lines name a section; they are not sentences an answer should quote."""
-    return "\n".join("" if line.lstrip().startswith("#") else line for line in text.splitlines())
-
-
 def _sentences(blocks: list[ContextBlock]) -> list[_Sentence]:
+    """Quotable sentences. Markdown headings and FAQ question lines are not quotable; a question (a
+    heading, a "Q:" line, or the block's heading path) lends its words to the sentences that follow it."""
     found: list[_Sentence] = []
     for rank, block in enumerate(blocks):
-        for part in _SENTENCE_BREAK.split(_without_headings(block.text)):
-            text = part.strip()
-            stems = _stems(text)
-            if stems:
-                found.append(_Sentence(text, block.number, rank, stems))
+        last_heading = block.heading.split(" \u2014 ", 1)[-1].split(" > ")[-1].strip()
+        asked = _stems(last_heading) if last_heading.endswith("?") else frozenset()
+        for line in block.text.splitlines():
+            if line.lstrip().startswith("#"):
+                heading = line.lstrip("# ").strip()
+                asked = _stems(heading) if heading.endswith("?") else frozenset()
+                continue
+            for part in _SENTENCE_BREAK.split(line):
+                text = _ANSWER_PREFIX.sub("", part.strip())
+                if _QUESTION_LINE.search(text):
+                    asked = _stems(text)
+                    continue
+                stems = _stems(text)
+                if stems:
+                    found.append(_Sentence(text, block.number, rank, stems, asked))
     return found
 
 
@@ -201,13 +218,13 @@ def _score(sentences: list[_Sentence], question: str, block_count: int) -> list[
     """Each sentence's share of the question's IDF-weighted stems, plus a small bonus for its block's rank.
     A question stem absent from the context weighs most, so an unrelated question scores near zero."""
     wanted = _stems(question)
-    df = Counter(s for sentence in sentences for s in sentence.stems & wanted)
+    df = Counter(s for sentence in sentences for s in sentence.matchable & wanted)
     n = len(sentences)
     weight = {s: math.log(1 + n / (df[s] or 0.5)) for s in wanted}
     total = sum(weight[s] for s in sorted(wanted))  # sorted: float sums must not depend on hash order
     scored = []
     for sentence in sentences:
-        matched = sum(weight[s] for s in sorted(sentence.stems & wanted))
+        matched = sum(weight[s] for s in sorted(sentence.matchable & wanted))
         if matched:
             bonus = RANK_BONUS * (1 - sentence.rank / block_count)
             scored.append((matched / total + bonus, sentence))

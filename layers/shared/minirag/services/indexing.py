@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from minirag.domain.chunking import Chunk, Document, chunk_document
 from minirag.domain.errors import UnprocessableError
+from minirag.domain.faq import faq_sections
 from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.lexical import document_vector
 from minirag.domain.vectors import VectorPoint
@@ -76,7 +77,8 @@ class SourceIndexer:
             else min(self._settings.chunk_overlap, size // 4)
         )
         pairs: list[tuple[Document, Chunk]] = []
-        for doc in documents:
+        for parsed in documents:
+            doc = faq_sections(parsed)
             for chunk in chunk_document(
                 doc, chunk_tokens=size, overlap_tokens=overlap, count_tokens=embedder.count_tokens
             ):
