@@ -33,7 +33,13 @@ def has_dashboard() -> bool:
     return (DASHBOARD / "index.html").is_file()
 
 
+def server_config(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+    """No lifespan, as under Mangum (lifespan="off") in Lambda. No proxy headers: nothing stands in front
+    of this server, so X-Forwarded-For is whatever the client wrote, and trusting it (uvicorn trusts it from
+    127.0.0.1 by default) would let any local client choose its IP for the per-IP sign-up and login limits."""
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off", proxy_headers=False)
+
+
 def serve(app: FastAPI, *, host: str, port: int) -> None:
-    """Blocks until SIGINT/SIGTERM. No lifespan, as under Mangum (lifespan="off") in Lambda."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
-    uvicorn.Server(config).run()
+    """Blocks until SIGINT/SIGTERM."""
+    uvicorn.Server(server_config(app, host=host, port=port)).run()

@@ -22,6 +22,7 @@ from minirag.api.routers import (
     widget_keys,
 )
 from minirag.api.schemas import ERROR_RESPONSES
+from minirag.api.unicode_guard import UnicodeGuardMiddleware
 from minirag.bootstrap import Services
 
 
@@ -46,6 +47,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     errors.install(app)
     origins = [o.strip() for o in services.settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(UnicodeGuardMiddleware)  # innermost: its 422 still gets the CORS headers
     app.add_middleware(
         CORSMiddleware,
         allow_origins=origins,

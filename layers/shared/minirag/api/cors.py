@@ -3,12 +3,16 @@
 The dashboard's origins come from settings (CORSMiddleware). A widget is embedded on customer sites that
 settings cannot list, so for the three widget routes the preflight is answered for any origin, and the actual
 response carries Access-Control-Allow-Origin only when the widget key allowed that origin (deps.py records it).
+A request made with a widget key is judged by the key alone, even when the dashboard's origins are `*`:
+CORSMiddleware's `Access-Control-Allow-Origin: *` is taken off its answers (a 403 included).
 """
 
 import re
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from minirag.services.widget_keys import WIDGET_KEY_PREFIX
 
 WIDGET_PATHS = re.compile(r"^/v1/chat(/[^/]+/messages(/[^/]+/feedback)?)?$")
 _PREFLIGHT_HEADERS = [
@@ -28,8 +32,12 @@ class WidgetCorsMiddleware:
         if scope["type"] != "http" or not WIDGET_PATHS.match(scope["path"]):
             await self.app(scope, receive, send)
             return
-        origin = Headers(scope=scope).get("origin")
-        if origin is None or "*" in self.dashboard_origins or origin in self.dashboard_origins:
+        request_headers = Headers(scope=scope)
+        origin = request_headers.get("origin")
+        credential = request_headers.get("authorization", "").split(" ", 1)[-1].strip()
+        widget_key = credential.startswith(WIDGET_KEY_PREFIX)
+        listed = "*" in self.dashboard_origins or origin in self.dashboard_origins
+        if origin is None or (listed and not widget_key):
             await self.app(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":
@@ -40,10 +48,14 @@ class WidgetCorsMiddleware:
         scope.setdefault("state", {})
 
         async def send_with_origin(message: Message) -> None:
-            if message["type"] == "http.response.start" and scope["state"].get("widget_origin") == origin:
-                headers = MutableHeaders(scope=message)
-                headers["access-control-allow-origin"] = origin
-                headers["vary"] = "Origin"
+            if message["type"] == "http.response.start":
+                answer = MutableHeaders(scope=message)
+                for name in ("access-control-allow-origin", "access-control-allow-credentials"):
+                    if name in answer:
+                        del answer[name]
+                if scope["state"].get("widget_origin") == origin:
+                    answer["access-control-allow-origin"] = origin
+                    answer["vary"] = "Origin"
             await send(message)
 
         await self.app(scope, receive, send_with_origin)

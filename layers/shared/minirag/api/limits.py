@@ -28,18 +28,27 @@ class BodyLimitMiddleware:
             return
         seen = 0
         started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    too_large = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
+            """A route's body reader may turn _TooLarge into its own error (FastAPI answers 400 for any
+            exception while it reads a JSON body): once the limit is crossed, that answer becomes the 413."""
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _reject(send, limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 

@@ -1,9 +1,17 @@
 """Request and response models of the tenancy and auth routes (names: *Create, *Update, *Public)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from minirag.domain.roles import Role
 
@@ -14,6 +22,20 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 # A free-text field of a read model: "" when unset, as the original MiniRAG answered (its clients call
 # string methods on these without a null check).
 Text = Annotated[str, BeforeValidator(lambda value: "" if value is None else value)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    """A time without a zone (or a bare date) is read as UTC; one that leaves the calendar when moved to
+    UTC (9999-12-31T23:59:59-14:00) is a validation error, not an overflow deep in the store."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the time is out of range once converted to UTC") from exc
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class ErrorResponse(BaseModel):
@@ -113,7 +135,7 @@ class MePublic(BaseModel):
 
 class ApiTokenCreate(RequestModel):
     name: Name
-    expires_at: datetime | None = None
+    expires_at: UtcDateTime | None = None
     role: Role | None = None
 
 

@@ -1,5 +1,6 @@
 """Widget keys: public, per bot, limited to listed origins and their own request budgets."""
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -26,13 +27,31 @@ class NewWidgetKey:
     raw_key: str
 
 
+# What a browser's Origin header can hold: an ASCII (punycode) host name or IP literal, and a port.
+_ORIGIN_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])")
+
+
 def normalise_origin(origin: str) -> str:
+    """`*`, or scheme://host[:port] as a browser sends it. Values no Origin header can equal (a path,
+    a query, user:password@, a wildcard host, control characters, non-ASCII) are refused: stored, they
+    would silently never match."""
     if origin == "*":
         return origin
     parsed = urlparse(origin.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
-        raise UnprocessableError(f"an allowed origin is scheme://host[:port], not {origin!r}")
-    return f"{parsed.scheme}://{parsed.netloc}".lower()
+    netloc = parsed.netloc.lower()
+    host, port = netloc, ""
+    if ":" in netloc.rsplit("]", 1)[-1]:  # a port (an IPv6 literal's colons sit inside its brackets)
+        host, _, port = netloc.rpartition(":")
+    ok = (
+        parsed.scheme in ("http", "https")
+        and parsed.path in ("", "/")
+        and not (parsed.params or parsed.query or parsed.fragment)
+        and _ORIGIN_HOST.fullmatch(host) is not None
+        and (not port or (port.isdigit() and 0 < int(port) < 65536))
+    )
+    if not ok:
+        raise UnprocessableError(f"an allowed origin is scheme://host[:port], not {origin[:300]!r}")
+    return f"{parsed.scheme}://{netloc}"
 
 
 class WidgetKeyService:
