@@ -4,4 +4,8 @@ from minirag.api.app import create_app
 from minirag.bootstrap import build_services
 from minirag.config import Settings
 
-app = create_app(build_services(Settings()))
+_settings = Settings()
+_services = build_services(_settings)
+if _settings.warm_models and _services.warmup is not None:
+    _services.warmup.start(background=False)  # in the init phase, so the first chat is as fast as the next
+app = create_app(_services)

@@ -16,7 +16,11 @@ def build_app() -> FastAPI:
     from minirag.bootstrap import build_services
     from minirag.config import Settings
 
-    return mount_frontend(create_app(build_services(Settings())))
+    settings = Settings()
+    services = build_services(settings)
+    if settings.warm_models and services.warmup is not None:
+        services.warmup.start(background=True)  # health says models: loading until the first answer is warm
+    return mount_frontend(create_app(services))
 
 
 def mount_frontend(app: FastAPI) -> FastAPI:

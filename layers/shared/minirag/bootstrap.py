@@ -1,5 +1,6 @@
 """The one place adapters are chosen: builds the Services container from Settings."""
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from minirag.adapters.dynamodb.tokens import DynamoTokenRepository
 from minirag.adapters.dynamodb.users import DynamoUserRepository
 from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
 from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
-from minirag.adapters.embedders import EmbedderRegistry
+from minirag.adapters.embedders import OFFLINE_PREFIX, EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
@@ -34,6 +35,7 @@ from minirag.adapters.sitemaps import expand_sitemap
 from minirag.adapters.sqs import SqsQueue, queue_depths
 from minirag.config import Settings, provider_api_bases
 from minirag.domain.chunking import Document
+from minirag.domain.errors import MiniRAGError
 from minirag.domain.knowledge import BotProfile, SourceType
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
@@ -59,6 +61,7 @@ from minirag.services.stats import StatsService
 from minirag.services.tenants import TenantService
 from minirag.services.uploads import UploadLimits, UploadService
 from minirag.services.users import UserService
+from minirag.services.warmup import ModelWarmup
 from minirag.services.webhooks import WebhookService
 from minirag.services.widget_keys import WidgetKeyService
 from minirag.services.work import WorkRouter
@@ -91,6 +94,7 @@ class Services:
     export: ExportService
     evaluation: EvaluationService
     work: WorkRouter
+    warmup: ModelWarmup | None = None
 
 
 def dynamo_config(settings: Settings) -> DynamoConfig:
@@ -162,6 +166,21 @@ def remote_sources(
         clock=clock,
         timeout_s=timeout_s,
     )
+
+
+def model_warmup(settings: Settings, embedders: EmbedderRegistry, model: ChatModel) -> ModelWarmup:
+    """What a first answer would load: LiteLLM (seconds to import) with the default chat model, and the
+    offline embedder's query session when the default embedder is the offline one."""
+
+    def chat_model() -> None:
+        # A missing provider key is checked again per bot; LiteLLM is loaded either way, which is the point.
+        with contextlib.suppress(MiniRAGError):
+            model.check(model=settings.default_model, api_key=None, api_base=None)
+
+    steps: dict[str, Callable[[], object]] = {"chat model": chat_model}
+    if settings.default_embedding_model.startswith(OFFLINE_PREFIX):
+        steps["embedder"] = lambda: embedders.offline().embed(["warm-up"])
+    return ModelWarmup(steps)
 
 
 def build_services(
@@ -256,11 +275,13 @@ def build_services(
         remote=remote,
     )
     chat_repo = DynamoChatRepository(tables)
+    model = chat_model or LiteLLMChatModel(endpoints)
+    warmup = model_warmup(settings, embedders, model)
     chat = ChatService(
         bots=bot_repo,
         chats=chat_repo,
         retriever=retriever,
-        model=chat_model or LiteLLMChatModel(endpoints),
+        model=model,
         credentials=bots.credentials,
         cost=cost_usd,
         clock=clock,
@@ -300,6 +321,7 @@ def build_services(
         cursors=box,
     )
     return Services(
+        warmup=warmup,
         settings=settings,
         clock=clock,
         box=box,
@@ -331,6 +353,7 @@ def build_services(
                 "queue": queue.ping,
                 "blobs": blobs.ping,
             },
+            models=warmup,
             depths=lambda: queue_depths(
                 aws_client(settings, "sqs"),
                 {

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     upload_parse_cpu_seconds: float = 10.0  # the same for the direct upload, parsed inside a 29 s request
     ingest_max_attempts: int = 3
 
+    # Load LiteLLM and the offline embedder before the first chat: in the background under `make run`,
+    # during the init phase of the streaming chat function. Off: they load on first use.
+    warm_models: bool = True
+
     # Chat
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     retrieval_fusion: Literal["rrf", "weighted"] = "rrf"

@@ -1,0 +1,56 @@
+"""Loads the models a first answer needs before anyone asks, and says how far it got.
+
+Without it the first chat after start-up pays for importing LiteLLM and loading the offline embedder
+(about 20 s on a busy 2-core box) while the user sees nothing; `make run` starts it in the background at
+start-up and the streaming chat function during its init phase. Health reports `models: loading` meanwhile.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("minirag.warmup")
+
+
+class ModelWarmup:
+    """`steps` are named loaders, run in order once; the state is idle, loading, ok or down (a loader
+    failed: the model then loads on first use, as without warm-up, and the error is logged)."""
+
+    def __init__(self, steps: dict[str, Callable[[], object]]) -> None:
+        self._steps = steps
+        self._state = "idle"
+        self._seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """How long each step took (for the logs and the benchmarks)."""
+        return dict(self._seconds)
+
+    def start(self, *, background: bool = True) -> None:
+        with self._lock:
+            if self._state != "idle" or not self._steps:
+                return
+            self._state = "loading"
+        if background:
+            threading.Thread(target=self._run, name="model-warmup", daemon=True).start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        failed = False
+        for name, step in self._steps.items():
+            started = time.perf_counter()
+            try:
+                step()
+            except Exception:
+                failed = True
+                log.exception("warming %s failed; it loads on first use instead", name)
+            self._seconds[name] = round(time.perf_counter() - started, 2)
+        self._state = "down" if failed else "ok"
+        log.info("models warm: %s", self._seconds)
