@@ -1,4 +1,5 @@
-// The "add a source" form: text, URL, sitemap, batch of URLs, or a file upload with a progress bar.
+// The "add a source" form: text, URL, sitemap, batch of URLs, a file upload with a progress bar, or a
+// NyxCore knowledge base (searched at question time; its token is write-only).
 import * as api from '../api.js';
 import { lines } from '../format.js';
 import { page } from '../page.js';
@@ -14,7 +15,13 @@ export function sourceForm() {
       { id: 'sitemap', label: 'Sitemap' },
       { id: 'batch', label: 'Batch of URLs' },
       { id: 'upload', label: 'File upload' },
+      { id: 'nyxcore', label: 'NyxCore' },
     ],
+    authorities: ['mandatory', 'guideline', 'informational'],
+    baseUrl: 'https://nyxcore.cloud',
+    apiToken: '',
+    authority: [],
+    limit: 10,
     name: '',
     content: '',
     url: '',
@@ -47,7 +54,7 @@ export function sourceForm() {
       this.toast(
         `Source "${made.name}" added${this.ingestNow || this.kind === 'upload' ? ', ingestion queued' : ''}`,
       );
-      Object.assign(this, { name: '', content: '', url: '', urls: '', file: null });
+      Object.assign(this, { name: '', content: '', url: '', urls: '', file: null, apiToken: '' });
       if (this.$refs.file) this.$refs.file.value = '';
       await this.created();
     },
@@ -67,6 +74,12 @@ export function sourceForm() {
 
     create_sitemap() {
       return this.single('sitemap', { config: { url: this.url.trim() }, refresh_schedule: this.schedule });
+    },
+
+    create_nyxcore() {
+      const config = { base_url: this.baseUrl.trim(), api_token: this.apiToken, limit: this.limit || 10 };
+      if (this.authority.length) config.authority = [...this.authority];
+      return this.single('nyxcore', { config });
     },
 
     async create_batch() {
