@@ -42,7 +42,7 @@ RESULTS: list[dict[str, Any]] = [
     },
 ]
 
-type Mode = Literal["ok", "slow", "garbage", "error", "not_ok"]
+type Mode = Literal["ok", "slow", "garbage", "error", "not_ok", "redirect"]
 
 
 @dataclass
@@ -60,6 +60,7 @@ class FakeNyxCore:
     documents: list[dict[str, Any]] = field(default_factory=lambda: list(DOCUMENTS))
     results: list[dict[str, Any]] = field(default_factory=lambda: list(RESULTS))
     mode: Mode = "ok"
+    redirect_to: str = ""  # the redirect mode's Location
     delay_s: float = 20.0  # the slow mode's delay; released at once when the server stops
     received: list[Recorded] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
@@ -90,6 +91,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, {"ok": False, "error": {"code": "UNAUTHORIZED", "message": "bad token"}})
         if fake.mode == "slow":
             fake.released.wait(fake.delay_s)
+        if fake.mode == "redirect":
+            self.send_response(302)
+            self.send_header("Location", fake.redirect_to + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if fake.mode == "garbage":
             return self._send(200, b"<html>surprise</html>")
         if fake.mode == "error":

@@ -29,7 +29,7 @@ class FetchResult:
 @dataclass(frozen=True)
 class PostResult:
     status: int
-    body: bytes  # the first 4 KB at most: enough to show a tenant why their endpoint refused
+    body: bytes  # up to post()'s read_limit: by default 4 KB, enough to show why an endpoint refused
     elapsed_ms: int
 
 
