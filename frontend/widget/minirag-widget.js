@@ -227,9 +227,25 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     return value !== null && value !== undefined && !/^(false|0|no|off)$/i.test(value);
   }
 
+  var WIDGET_KEY_PREFIX = 'mrwk_';
+  var scriptEl = document.currentScript;
+  var scriptOrigin = scriptEl && scriptEl.src ? new URL(scriptEl.src, location.href).origin : location.origin;
+
+  /** The credential: a widget key, or (the original MiniRAG's snippets) an API token, with a warning. */
+  function credential(widgetKey, apiToken) {
+    if (widgetKey) return widgetKey;
+    if (apiToken && apiToken.indexOf(WIDGET_KEY_PREFIX) !== 0) {
+      console.warn(
+        '[minirag-widget] data-api-token puts an API token in a public page: anyone can read it and use ' +
+          'your whole account with it. Create a widget key for this bot (dashboard: Bot profiles, Embed), ' +
+          'which only chats with this bot from your sites, and use data-widget-key instead.',
+      );
+    }
+    return apiToken || '';
+  }
+
   function readConfig(script) {
     var data = script.dataset;
-    var scriptOrigin = script.src ? new URL(script.src, location.href).origin : location.origin;
     var theme = {};
     if (data.theme) {
       try {
@@ -248,8 +264,11 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     });
     return {
       botId: data.botId || '',
-      apiUrl: (data.apiUrl || scriptOrigin).replace(/\/+$/, ''),
-      key: data.widgetKey || '',
+      apiUrl: (data.apiUrl || (script.src ? new URL(script.src, location.href).origin : scriptOrigin)).replace(
+        /\/+$/,
+        '',
+      ),
+      key: credential(data.widgetKey, data.apiToken),
       title: data.title || 'Ask us',
       greeting: data.greeting || '',
       placeholder: data.placeholder || 'Type your question…',
@@ -276,8 +295,9 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     return svg;
   }
 
-  function Widget(config) {
+  function Widget(config, host) {
     this.config = config;
+    this.hostEl = host || null;
     this.id = 'mrw' + ++uid;
     this.storeKey = STORE_PREFIX + config.botId;
     this.state = this.load();
@@ -290,7 +310,8 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
 
   Widget.prototype.build = function () {
     var c = this.config;
-    var host = (this.host = el('minirag-widget', { 'data-position': c.position }));
+    var host = (this.host = this.hostEl || el('minirag-widget'));
+    host.setAttribute('data-position', c.position);
     Object.keys(c.theme).forEach(function (name) {
       if (/^[a-z][a-z-]*$/.test(name)) host.style.setProperty('--mrw-' + name, String(c.theme[name]));
     });
@@ -343,7 +364,7 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     );
     root.append(this.panel, this.launcher);
     this.wire();
-    document.body.append(host);
+    if (!host.isConnected) document.body.append(host);
   };
 
   Widget.prototype.wire = function () {
@@ -680,24 +701,40 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
 
   var instances = [];
 
-  function start(script) {
-    var config = readConfig(script);
+  function start(config, host) {
     if (!config.botId || !config.key) {
-      console.error('[minirag-widget] data-bot-id and data-widget-key are required');
+      console.error('[minirag-widget] data-bot-id and data-widget-key (or data-api-token) are required');
       return;
     }
-    instances.push(new Widget(config));
+    instances.push(new Widget(config, host));
   }
 
-  var current =
-    document.currentScript || document.querySelector('script[data-bot-id][src*="minirag-widget"]');
-  if (current) {
-    if (document.body) start(current);
-    else
-      document.addEventListener('DOMContentLoaded', function () {
-        start(current);
-      });
+  /** The original MiniRAG's element snippet: <minirag-widget bot-id api-url api-token title>. */
+  function elementConfig(node) {
+    var attr = function (name) {
+      return node.getAttribute(name) || '';
+    };
+    var base = readConfig({ dataset: {} });
+    base.botId = attr('bot-id');
+    base.apiUrl = (attr('api-url') || scriptOrigin).replace(/\/+$/, '');
+    base.key = credential(attr('widget-key'), attr('api-token'));
+    base.title = attr('title') || base.title;
+    return base;
   }
+
+  function startAll() {
+    var script =
+      scriptEl && scriptEl.hasAttribute('data-bot-id')
+        ? scriptEl
+        : document.querySelector('script[data-bot-id][src*="minirag-widget"]');
+    if (script) start(readConfig(script));
+    document.querySelectorAll('minirag-widget[bot-id]').forEach(function (node) {
+      if (!node.shadowRoot) start(elementConfig(node), node);
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startAll);
+  else startAll();
 
   window.MiniRAGWidget = {
     version: VERSION,

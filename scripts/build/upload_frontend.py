@@ -31,12 +31,13 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
 
 
 def files(dashboard: Path, widget: Path) -> list[tuple[Path, str]]:
-    """(local file, key): the dashboard at the bucket's root, the widget script under widget/."""
+    """(local file, key): the dashboard at the bucket's root, the widget script under widget/ and under
+    dashboard/widget/, the path the original MiniRAG's embed snippets load it from."""
     if not (dashboard / "vendor").is_dir():
         raise RuntimeError(f"{dashboard}/vendor is missing: run `sh frontend/scripts/setup.sh` first")
     found = [(p, p.relative_to(dashboard).as_posix()) for p in sorted(dashboard.rglob("*")) if p.is_file()]
     found = [(p, key) for p, key in found if key != "config.json"]
-    return [*found, (widget, "widget/minirag-widget.js")]
+    return [*found, (widget, "widget/minirag-widget.js"), (widget, "dashboard/widget/minirag-widget.js")]
 
 
 def upload(s3: Any, bucket: str, base_url: str, *, dashboard: Path = DASHBOARD, widget: Path = WIDGET) -> int:

@@ -25,11 +25,14 @@ def build_app() -> FastAPI:
 
 def mount_frontend(app: FastAPI) -> FastAPI:
     """The static dashboard at /dashboard/ and the widget script at /widget/, when they exist (as
-    CloudFront serves them from S3 in AWS). The browser tests mount them the same way."""
+    CloudFront serves them from S3 in AWS). The browser tests mount them the same way. The widget is also
+    at /dashboard/widget/, where the original MiniRAG's embed snippets load it from (mounted first: the
+    dashboard's mount would take the path otherwise)."""
+    if (WIDGET / "minirag-widget.js").is_file():
+        app.mount("/dashboard/widget", StaticFiles(directory=WIDGET), name="original-widget-path")
+        app.mount("/widget", StaticFiles(directory=WIDGET), name="widget")
     if has_dashboard():
         app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
-    if (WIDGET / "minirag-widget.js").is_file():
-        app.mount("/widget", StaticFiles(directory=WIDGET), name="widget")
     return app
 
 

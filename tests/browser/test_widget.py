@@ -215,3 +215,51 @@ def test_markdown_is_rendered_safely_and_theme_attributes_apply(
         expect(page.get_by_role("dialog")).to_have_css("border-radius", "3px")
         box = launcher.bounding_box()
         assert box is not None and box["x"] < 100
+
+
+def original_snippet_page(app_url: str, bot_id: str, token: str, *, element: bool) -> str:
+    """A page with the original MiniRAG's embed snippet, as its dashboard wrote it: the script tag with data-*
+    attributes, or the script and a <minirag-widget> element, loaded from /dashboard/widget/."""
+    policy = f"default-src 'self'; script-src {app_url}; style-src 'self'; connect-src {app_url}"
+    src = f"{app_url}/dashboard/widget/minirag-widget.js"
+    if element:
+        snippet = (
+            f'<script src="{src}"></script><minirag-widget bot-id="{bot_id}" api-url="{app_url}" '
+            f'api-token="{token}" title="Old snippet"></minirag-widget>'
+        )
+    else:
+        snippet = (
+            f'<script src="{src}" data-bot-id="{bot_id}" data-api-url="{app_url}" '
+            f'data-api-token="{token}" data-title="Old snippet"></script>'
+        )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}"><title>Old shop</title></head>'
+        f"<body><h1>Old shop</h1>{snippet}</body></html>"
+    )
+
+
+@pytest.mark.parametrize("element", [False, True], ids=["script-tag", "element"])
+def test_the_original_minirags_snippet_with_an_api_token_still_works_and_warns(
+    new_page: Callable[..., Any], app_url: str, client: TestClient, worker: IngestWorker, element: bool
+) -> None:
+    tenant, bot_id = ready_bot(client, worker)
+    with serve_site() as shop:
+        shop.add("/old.html", original_snippet_page(app_url, bot_id, tenant.token, element=element))
+        page = new_page()
+        warnings: list[str] = []
+        page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
+        with page.expect_response(f"{app_url}/dashboard/widget/minirag-widget.js") as script:
+            page.goto(f"{shop.base}/old.html")
+        assert script.value.status == 200
+        assert script.value.body() == (WIDGET / "minirag-widget.js").read_bytes(), (
+            "our widget at the old path"
+        )
+        page.get_by_role("button", name="Open chat: Old snippet").click()
+        box = page.get_by_role("textbox", name="Message")
+        box.fill("How many days of paid holiday do I get?")
+        with page.expect_request(lambda r: r.url == f"{app_url}/v1/chat" and r.method == "POST") as sent:
+            box.press("Enter")
+        assert sent.value.headers["authorization"] == f"Bearer {tenant.token}"
+        expect(page.locator(".msg.assistant[data-message-id] .bubble")).to_contain_text("27 days")
+    assert any("data-api-token" in w and "widget key" in w for w in warnings), warnings

@@ -19,7 +19,7 @@ def site(tmp_path: Path) -> tuple[Path, Path]:
     return dashboard, widget
 
 
-def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(
+def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget_and_dashboard_widget(
     tmp_path: Path, aws_endpoint: str
 ) -> None:
     """On the shared local endpoint: moto's in-process mock_aws would reset every backend of this process
@@ -33,7 +33,8 @@ def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(
     index = s3.get_object(Bucket=bucket, Key="index.html")
     config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
     script = s3.get_object(Bucket=bucket, Key="widget/minirag-widget.js")
-    assert count == 6
+    original_path = s3.get_object(Bucket=bucket, Key="dashboard/widget/minirag-widget.js")
+    assert count == 7
     assert keys == {
         "index.html",
         "js/api.js",
@@ -41,9 +42,12 @@ def test_upload_puts_the_dashboard_at_the_root_and_the_widget_under_widget(
         "vendor/alpine.js",
         "config.json",
         "widget/minirag-widget.js",
+        "dashboard/widget/minirag-widget.js",
     }
     assert index["ContentType"] == "text/html" and index["CacheControl"] == "no-cache"
-    assert script["ContentType"] in ("text/javascript", "application/javascript")
+    for served in (script, original_path):
+        assert served["ContentType"] in ("text/javascript", "application/javascript")
+    assert original_path["Body"].read() == b"widget", "the original MiniRAG's snippet path serves our widget"
     assert config == {
         "apiBaseUrl": "",
         "widgetScriptUrl": "https://d123.cloudfront.net/widget/minirag-widget.js",
