@@ -3,7 +3,7 @@
 import jwt
 from fastapi.testclient import TestClient
 
-from tests.support.api import PASSWORD, bearer, login, signup
+from tests.support.api import PASSWORD, add_user, bearer, login, signup
 from tests.support.clock import FakeClock
 
 
@@ -18,10 +18,18 @@ def test_login_returns_a_jwt_that_identifies_the_user(client: TestClient) -> Non
     assert me["user"]["email"] == tenant.owner_email and me["role"] == "owner" and me["auth"] == "user"
 
 
-def test_api_token_me_has_no_user(client: TestClient) -> None:
+def test_api_token_me_gives_the_tokens_user(client: TestClient) -> None:
+    """As the original MiniRAG: /auth/me with an API token answers the user the token acts for (its
+    creator, or the user behind the token that created it)."""
     tenant = signup(client)
     me = client.get("/v1/auth/me", headers=tenant.headers).json()
-    assert me["user"] is None and me["tenant"]["id"] == tenant.id and me["auth"] == "api_token"
+    assert me["user"]["id"] == tenant.owner_id and me["user"]["email"] == tenant.owner_email
+    assert me["tenant"]["id"] == tenant.id and me["auth"] == "api_token"
+    admin_id, admin_jwt = add_user(client, tenant, "admin")
+    made = client.post("/v1/api-tokens", json={"name": "ci"}, headers=bearer(admin_jwt)).json()["raw_token"]
+    assert client.get("/v1/auth/me", headers=bearer(made)).json()["user"]["id"] == admin_id
+    chained = client.post("/v1/api-tokens", json={"name": "sub"}, headers=bearer(made)).json()["raw_token"]
+    assert client.get("/v1/auth/me", headers=bearer(chained)).json()["user"]["id"] == admin_id
 
 
 def test_wrong_password_and_unknown_email_look_alike(client: TestClient) -> None:

@@ -21,8 +21,11 @@ def login(body: LoginRequest, services: ServicesDep, ip: ClientIpDep) -> LoginPu
 
 @router.get("/me")
 def me(services: ServicesDep, principal: PrincipalDep) -> MePublic:
+    """With an API token, the user the token acts for (as the original MiniRAG answered): the user bound to
+    it when it was made. null only for a token made before tokens were bound to users."""
     tenant = services.tenants.get(principal.tenant_id)
-    user = services.users.get(principal, principal.user_id) if principal.user_id else None
+    user_id = principal.user_id or principal.creator_id
+    user = services.users.get(principal, user_id) if user_id else None
     return MePublic(
         user=UserPublic.of(user) if user else None,
         tenant=TenantPublic.of(tenant),
