@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: venv run test lint typecheck unit integration validate clean frontend
+.PHONY: venv run test lint typecheck unit integration validate clean frontend postman
 
 $(VENV)/.installed: requirements.lock requirements-models.lock
 	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
@@ -35,7 +35,11 @@ validate: venv
 frontend:
 	sh frontend/scripts/setup.sh
 
-test: venv lint typecheck validate frontend
+# newman, pinned in tests/postman/package-lock.json (npm ci only when the lock changed), for the Postman run.
+postman:
+	sh tests/postman/setup.sh
+
+test: venv lint typecheck validate frontend postman
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile tests
 
 clean:
