@@ -76,6 +76,14 @@ def test_the_token_is_sealed_and_shown_only_as_a_flag() -> None:
     )
 
 
+def test_a_token_sealed_under_a_retired_key_is_a_readable_error() -> None:
+    def retired(sealed: str) -> str:
+        raise ValueError("InvalidToken")
+
+    with pytest.raises(UnprocessableError, match=r"set config\.api_token again"):
+        endpoint({"base_url": "https://kb.example", SEALED_TOKEN: "old"}, unseal=retired)
+
+
 def test_a_client_cannot_plant_a_sealed_token() -> None:
     config: dict[str, Any] = {"base_url": "https://kb.example", SEALED_TOKEN: "forged"}
     prepare_config("nyxcore", config, check_url=check_ok, seal=seal)

@@ -43,8 +43,6 @@ def prepare_config(
         raise UnprocessableError("config.api_token must be a string")
     if token:
         config[SEALED_TOKEN] = seal(token)
-    elif token == "":
-        config[SEALED_TOKEN] = None  # removed: changed_config drops it instead of keeping the old one
 
 
 def changed_config(
@@ -55,12 +53,11 @@ def changed_config(
     if source_type not in REMOTE_SEARCH_TYPES:
         validate(new)
         return new
+    cleared = new.get("api_token") == ""
     merged = {k: v for k, v in old.items() if k not in _SECRET_KEYS} | new
     validate(merged)
-    if SEALED_TOKEN not in merged and old.get(SEALED_TOKEN):
+    if not cleared and SEALED_TOKEN not in merged and old.get(SEALED_TOKEN):
         merged[SEALED_TOKEN] = old[SEALED_TOKEN]
-    if merged.get(SEALED_TOKEN, "") is None:
-        del merged[SEALED_TOKEN]
     return merged
 
 
@@ -74,9 +71,15 @@ def public_config(source_type: str, config: dict[str, Any]) -> dict[str, Any]:
 
 def endpoint(config: dict[str, Any], *, unseal: Callable[[str], str]) -> RemoteEndpoint:
     sealed = config.get(SEALED_TOKEN)
+    try:
+        token = unseal(sealed) if sealed else None
+    except Exception as exc:  # InvalidToken: sealed under a key that has since been retired
+        raise UnprocessableError(
+            "the stored API token can no longer be read; set config.api_token again"
+        ) from exc
     return RemoteEndpoint(
         base_url=str(config.get("base_url") or ""),
-        token=unseal(sealed) if sealed else None,
+        token=token,
         limit=_limit(config.get("limit")),
         authority=tuple(config.get("authority") or ()),
     )

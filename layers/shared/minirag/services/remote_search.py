@@ -47,7 +47,7 @@ class RemoteSources:
         return source.source_type in self._searchers
 
     def check(self, source: Source) -> Source:
-        """ "Ingest" of a remote source: reach it with its token; raises UnprocessableError if that fails."""
+        """The "ingest" of a remote source: reach it with its token; UnprocessableError if that fails."""
         found = self._searcher(source).inventory(endpoint(source.config, unseal=self._unseal))
         return replace(source, document_count=found.document_count, chunk_count=found.chunk_count)
 
