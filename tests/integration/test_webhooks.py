@@ -51,10 +51,10 @@ def test_crud_and_the_secret_shown_once(client: TestClient) -> None:
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
     patched = client.patch(
         f"/v1/webhooks/{hook['id']}",
-        json={"events": ["source.failed", "chat.message"], "is_active": False},
+        json={"events": ["source.failed", "chat.message", "source.failed"], "is_active": False},
         headers=tenant.headers,
     ).json()
-    assert patched["events"] == ["chat.message", "source.failed"] and patched["is_active"] is False
+    assert patched["events"] == ["source.failed", "chat.message"] and patched["is_active"] is False
     for bad in (
         {"url": "http://169.254.169.254/", "events": ["chat.message"]},
         {"url": "ftp://x.example/h", "events": ["chat.message"]},

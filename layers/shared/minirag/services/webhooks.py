@@ -84,7 +84,7 @@ class WebhookService:
             id=new_id(),
             tenant_id=principal.tenant_id,
             url=url,
-            events=sorted(set(events)),
+            events=list(dict.fromkeys(events)),  # the client's order, as the original kept it
             secret_sealed=self._box.encrypt(secret),
             created_at=now,
             updated_at=now,
@@ -112,7 +112,7 @@ class WebhookService:
             k: v for k, v in changes.items() if k in ("url", "description", "is_active") and v is not None
         }
         if changes.get("events"):
-            values["events"] = sorted(set(changes["events"]))
+            values["events"] = list(dict.fromkeys(changes["events"]))
         updated = replace(hook, **values, updated_at=self._clock.now())
         self._webhooks.save(webhook=updated)
         return updated
