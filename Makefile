@@ -107,6 +107,22 @@ $(PHANTOM_VENV)/.installed: benchmarks/requirements-phantom.txt
 	$(PHANTOM_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/requirements-phantom.txt
 	@touch $@
 
+# Load test (benchmarks/load.py + benchmarks/locustfile.py): headless locust against `make run` on PORT (started
+# for the run when nothing answers there), on a tenant seeded with LOAD_SOURCES sources and LOAD_TURNS chat turns.
+LOAD_CLIENTS ?= 8
+LOAD_REQUESTS ?= 400
+LOAD_SOURCES ?= 250
+LOAD_TURNS ?= 300
+
+.PHONY: load bench-memory
+load: venv
+	$(PY) -m benchmarks.load --start --host http://127.0.0.1:$(PORT) --clients $(LOAD_CLIENTS) \
+		--requests $(LOAD_REQUESTS) --sources $(LOAD_SOURCES) --turns $(LOAD_TURNS)
+
+# make run's resident memory after 100 and 1,000 chat turns, and its first answer against a warm one.
+bench-memory: venv
+	$(PY) -m benchmarks.bench_memory --turns 1000
+
 .PHONY: eval bench
 eval: venv $(PHANTOM_VENV)/.installed
 	$(PY) benchmarks/eval_retrieval.py --phantom-python $(PHANTOM_VENV)/bin/python

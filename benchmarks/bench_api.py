@@ -8,8 +8,8 @@ Run: PYTHONPATH=layers/shared:. .venv/bin/python benchmarks/bench_api.py [--clie
    boto3 both create their clients through it). Reads are counted with an API token and with a login JWT.
 2. Throughput: GET /v1/bot-profiles and GET /v1/sources served by uvicorn over loopback HTTP, `--clients`
    threads with their own keep-alive connection, `--requests` each, after a warm-up.
-DynamoDB is moto in a child process (benchmarks/moto_server.py), so latencies include an emulator that is
-slower than DynamoDB; the call counts do not depend on it.
+DynamoDB is DynamoDB Local in its own process, as under `make run` (benchmarks/stack.py), so latencies include
+an emulator on the same two cores; the call counts do not depend on it.
 """
 
 import argparse
@@ -251,7 +251,7 @@ def throughput(
     clients: int,
     per_client: int,
     recorder: Recorder,
-    moto_pid: int,
+    engine_pid: int,
 ) -> dict[str, float]:
     def worker(_: int) -> list[float]:
         latencies = []
@@ -268,10 +268,10 @@ def throughput(
             http.get(path)  # warm-up
     with ThreadPoolExecutor(clients) as pool:
         started, before = time.perf_counter(), len(recorder.calls)
-        cpu_app, cpu_moto = time.process_time(), cpu_seconds(moto_pid)
+        cpu_app, cpu_engine = time.process_time(), cpu_seconds(engine_pid)
         latencies = [x for part in pool.map(worker, range(clients)) for x in part]
         elapsed = time.perf_counter() - started
-        cpu_app, cpu_moto = time.process_time() - cpu_app, cpu_seconds(moto_pid) - cpu_moto
+        cpu_app, cpu_engine = time.process_time() - cpu_app, cpu_seconds(engine_pid) - cpu_engine
         dynamo = sum(1 for c in recorder.calls[before:] if c.service == "dynamodb")
     latencies.sort()
     return {
@@ -281,7 +281,7 @@ def throughput(
         "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
         "dynamo_per_request": dynamo / len(latencies),
         "app_cpu_ms": cpu_app / len(latencies) * 1000,
-        "moto_cpu_ms": cpu_moto / len(latencies) * 1000,
+        "engine_cpu_ms": cpu_engine / len(latencies) * 1000,
     }
 
 
@@ -294,17 +294,17 @@ def throughput_table(stack: Stack, recorder: Recorder, args: argparse.Namespace)
         f"{args.sources} sources; load average before: {load()}",
         "",
         "| route | requests | requests/s | p50 ms | p95 ms | DynamoDB calls per request "
-        "| CPU ms per request: app process (with the client threads) | CPU ms per request: moto |",
+        "| CPU ms per request: app process (with the client threads) | CPU ms per request: DynamoDB Local |",
         "|---|---|---|---|---|---|---|---|",
     ]
     with serve(create_app(services)) as url:
         for path in ("/v1/bot-profiles", "/v1/sources"):
             r = throughput(
-                url, tenant.headers, path, args.clients, args.requests, recorder, stack.moto_pid or 0
+                url, tenant.headers, path, args.clients, args.requests, recorder, stack.engine_pid or 0
             )
             lines.append(
                 f"| `GET {path}` | {r['requests']} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
-                f"{r['dynamo_per_request']:.1f} | {r['app_cpu_ms']:.1f} | {r['moto_cpu_ms']:.1f} |"
+                f"{r['dynamo_per_request']:.1f} | {r['app_cpu_ms']:.1f} | {r['engine_cpu_ms']:.1f} |"
             )
             print(lines[-1], flush=True)
     lines.append(f"\nLoad average after: {load()}.")

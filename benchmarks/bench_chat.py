@@ -4,7 +4,7 @@ Run: PYTHONPATH=layers/shared:. .venv/bin/python benchmarks/bench_chat.py [--siz
      [--tenant-chunks 50] [--chats 200] [--clients 8]          (full size: --sizes 1000,10000 --tenant-chunks 1000)
 The model is tests/support/fake_openai.py at 0 ms (bot model openai/fake-model, api_base on loopback), so
 every chat takes the real LiteLLM path and the time to the first `delta` SSE frame is the platform's own:
-auth, DynamoDB (moto in a child process), the source list, embedding the question (offline MiniLM), the
+auth, DynamoDB (DynamoDB Local, as under make run), the source list, embedding the question (offline MiniLM), the
 vector search (qdrant-client local mode: brute force), the prompt and LiteLLM's request to the fake.
 Knowledge is generated markdown (bench_chunking.make_corpus), uploaded and ingested by the real worker; the
 sizes are reached by adding documents to the same tenant, and an embedding cache in this process lets the
@@ -221,7 +221,7 @@ def first_tokens(url: str, tenants: list[Tenant], count: int, breakdown: Breakdo
     return waits
 
 
-def chats_per_second(url: str, tenant: Tenant, clients: int, count: int, moto_pid: int) -> dict[str, float]:
+def chats_per_second(url: str, tenant: Tenant, clients: int, count: int, engine_pid: int) -> dict[str, float]:
     def one(text: str) -> float:
         body = {"bot_profile_id": tenant.bot_id, "message": text}
         started = time.perf_counter()
@@ -236,11 +236,11 @@ def chats_per_second(url: str, tenant: Tenant, clients: int, count: int, moto_pi
 
     with ThreadPoolExecutor(clients, initializer=init) as pool:
         list(pool.map(one, questions(clients)))  # warm-up: one chat per client
-        started, cpu_app, cpu_moto = time.perf_counter(), time.process_time(), cpu_seconds(moto_pid)
+        started, cpu_app, cpu_engine = time.perf_counter(), time.process_time(), cpu_seconds(engine_pid)
         latencies = sorted(pool.map(one, questions(count)))
         elapsed = time.perf_counter() - started
-        cpu_app, cpu_moto = time.process_time() - cpu_app, cpu_seconds(moto_pid) - cpu_moto
-    cpu = {"app_cpu_ms": cpu_app / count * 1000, "moto_cpu_ms": cpu_moto / count * 1000}
+        cpu_app, cpu_engine = time.process_time() - cpu_app, cpu_seconds(engine_pid) - cpu_engine
+    cpu = {"app_cpu_ms": cpu_app / count * 1000, "engine_cpu_ms": cpu_engine / count * 1000}
     return {"chats_s": count / elapsed, **percentiles(latencies), **cpu}
 
 
@@ -344,10 +344,10 @@ def run(args: argparse.Namespace) -> tuple[list[str], str]:
                         cache,
                     )
                 )
-            speed = chats_per_second(url, big, args.clients, args.chats, stack.moto_pid or 0)
+            speed = chats_per_second(url, big, args.clients, args.chats, stack.engine_pid or 0)
             throughput = (
                 f"| {args.clients} | {big.chunks:,} | {args.chats} | {speed['chats_s']:.1f} | {speed['p50']:.0f} | "
-                f"{speed['p95']:.0f} | {speed['app_cpu_ms']:.0f} | {speed['moto_cpu_ms']:.0f} | {load()} |"
+                f"{speed['p95']:.0f} | {speed['app_cpu_ms']:.0f} | {speed['engine_cpu_ms']:.0f} | {load()} |"
             )
             print(throughput, flush=True)
             drop_knowledge(stack, big)
@@ -413,7 +413,7 @@ def main() -> None:
             "Non-streaming chats, concurrent clients (threads, one keep-alive connection each):",
             "",
             "| clients | chunks in tenant | chats | chats/s | p50 ms | p95 ms | CPU ms per chat: app process "
-            "(with the client threads) | CPU ms per chat: moto | load |",
+            "(with the client threads) | CPU ms per chat: DynamoDB Local | load |",
             "|---|---|---|---|---|---|---|---|---|",
             throughput,
             "",

@@ -1,15 +1,12 @@
-"""A local stack for benchmarks: moto server, resources from template.yaml, the app and the ingest worker.
+"""A local stack for benchmarks on `make run`'s engines: DynamoDB Local (its own JVM process, as under
+`make run`), moto in process for SQS and S3, resources from template.yaml, the app and the ingest worker.
 
-moto runs in a child process (benchmarks/moto_server.py: its own GIL, and transactions that do not copy
-the whole table), so what the app spends is measured apart from what the emulator spends.
+DynamoDB Local's process id is kept, so what the app spends is measured apart from what the engine spends.
 """
 
 import os
 import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +18,13 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 
 from fastapi.testclient import TestClient
+from moto.server import ThreadedMotoServer
 
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
+from scripts.emulators.processes import start_dynamodb_local
 from scripts.localcloud.intrinsics import NO_VALUE, UnresolvableError, resolve
 from scripts.localcloud.provision import provision_stack
 from tests.support.worker import IngestWorker
@@ -37,7 +36,7 @@ class Stack:
     client: TestClient
     worker: IngestWorker
     endpoint: str
-    moto_pid: int | None = None  # the emulator's process, to tell its CPU time from the app's
+    engine_pid: int | None = None  # DynamoDB Local's process, to tell its CPU time from the app's
 
 
 def cpu_seconds(pid: int) -> float:
@@ -53,10 +52,10 @@ def free_port() -> int:
         return port
 
 
-def provisioned_env(endpoint: str) -> dict[str, str]:
+def provisioned_env(endpoint: str, dynamodb: str | None = None) -> dict[str, str]:
     """The template's tables, queues and bucket, and the Globals variables that name them (read from
     Globals rather than per function, so container-image functions without a Handler do not matter)."""
-    provisioned = provision_stack(endpoint, prefix="bench")
+    provisioned = provision_stack(endpoint, prefix="bench", dynamodb_endpoint_url=dynamodb)
     variables = provisioned.template["Globals"]["Function"]["Environment"]["Variables"]
     env = {}
     for name, value in variables.items():
@@ -70,40 +69,34 @@ def provisioned_env(endpoint: str) -> dict[str, str]:
 
 
 @contextmanager
-def moto_process() -> Iterator[tuple[str, int]]:
-    """benchmarks/moto_server.py in a child process; yields its endpoint and pid, stops it on exit."""
-    port = free_port()
-    command = [sys.executable, "-m", "benchmarks.moto_server", "--port", str(port)]
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+def engines() -> Iterator[tuple[str, str, int]]:
+    """(endpoint for SQS/S3, DynamoDB Local's endpoint, its pid): what `make run` starts, stopped on exit."""
+    dynamodb = start_dynamodb_local(Path(tempfile.mkdtemp(prefix="minirag-bench-ddb-")))
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the benchmark moto server did not start")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", child.pid
+        moto.start()
+        host, port = moto.get_host_and_port()
+        yield f"http://{host}:{port}", dynamodb.url, dynamodb.process.pid
     finally:
-        child.terminate()
-        child.wait(10)
+        moto.stop()
+        dynamodb.stop()
 
 
 @contextmanager
 def local_stack(**overrides: Any) -> Iterator[Stack]:
-    with moto_process() as (endpoint, pid):
-        for stack in _stack_on(endpoint, overrides):
-            stack.moto_pid = pid
+    with engines() as (endpoint, dynamodb, pid):
+        for stack in _stack_on(endpoint, dynamodb, overrides):
+            stack.engine_pid = pid
             yield stack
 
 
-def _stack_on(endpoint: str, overrides: dict[str, Any]) -> Iterator[Stack]:
-    env = provisioned_env(endpoint)
+def _stack_on(endpoint: str, dynamodb: str, overrides: dict[str, Any]) -> Iterator[Stack]:
+    env = provisioned_env(endpoint, dynamodb)
     values: dict[str, Any] = {
         "env": "test",
         "data_dir": Path(tempfile.mkdtemp(prefix="minirag-bench-")),
         "aws_endpoint_url": endpoint,
+        "dynamodb_endpoint_url": dynamodb,
         "table_name": env["MINIRAG_TABLE_NAME"],
         "ingest_queue_url": env["MINIRAG_INGEST_QUEUE_URL"],
         "webhook_queue_url": env["MINIRAG_WEBHOOK_QUEUE_URL"],
