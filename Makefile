@@ -123,8 +123,16 @@ load: venv
 bench-memory: venv
 	$(PY) -m benchmarks.bench_memory --turns 1000
 
-.PHONY: eval bench
-eval: venv $(PHANTOM_VENV)/.installed
+# The FAQ corpora: real questions about real documentation, from Debian's documentation packages.
+FAQ_DOCS := /usr/share/doc/python3.11-doc/html/faq /usr/share/doc/python-django-doc/html/faq
+
+.PHONY: eval bench faq-docs
+faq-docs:
+	@for d in $(FAQ_DOCS); do test -d $$d || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends python3.11-doc python-django-doc \
+		>/dev/null; break; } || echo "python3.11-doc / python-django-doc missing: the FAQ corpora are skipped"; done
+
+eval: venv $(PHANTOM_VENV)/.installed faq-docs
 	$(PY) benchmarks/eval_retrieval.py --phantom-python $(PHANTOM_VENV)/bin/python
 
 bench: venv

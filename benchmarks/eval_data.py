@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 HANDBOOK = Path(__file__).with_name("data") / "handbook.json"
@@ -111,3 +112,68 @@ def _supporting(question: dict, names: re.Pattern[str], by_title: dict[str, str]
 
 def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+# Real questions written by people about real documentation: the FAQ pages of two open-source projects,
+# installed from Debian (python3.11-doc: PSF licence; python-django-doc: BSD-3-Clause). Each answer is a
+# document *without* its question, and the question is asked: the retriever must match a user's wording
+# to the text that answers it, as a support bot must.
+FAQ_PAGES = {
+    "python-faq": (Path("/usr/share/doc/python3.11-doc/html/faq"), "python3.11-doc (PSF-2.0)"),
+    "django-faq": (Path("/usr/share/doc/python-django-doc/html/faq"), "python-django-doc (BSD-3-Clause)"),
+}
+
+
+class _FaqParser(HTMLParser):
+    """(question, answer) pairs of a Sphinx FAQ page: every h2-h4 heading ending in '?' and the text up
+    to the next heading."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pairs: list[tuple[str, list[str]]] = []
+        self._heading: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._heading = []
+        elif tag == "a" and ("class", "headerlink") in attrs:
+            self._skip += 1
+        elif tag in ("p", "li", "pre", "dt", "dd") and self.pairs and self._heading is None:
+            self.pairs[-1][1].append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3", "h4") and self._heading is not None:
+            text = " ".join("".join(self._heading).split())
+            self.pairs.append((text, []))
+            self._heading = None
+        elif tag == "a" and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._heading is not None:
+            self._heading.append(data)
+        elif self.pairs:
+            self.pairs[-1][1].append(data)
+
+
+def faq(name: str) -> Corpus | None:
+    folder, package = FAQ_PAGES[name]
+    if not folder.is_dir():
+        return None
+    docs, cases = [], []
+    for page in sorted(folder.glob("*.html")):
+        if page.name in ("index.html",):
+            continue
+        parser = _FaqParser()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for question, parts in parser.pairs:
+            answer = "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
+            if not question.endswith("?") or len(answer) < 80:
+                continue
+            key = f"{page.stem}-{len(docs)}"  # no words of the question in the document's name
+            docs.append(Doc(key, key, answer))
+            cases.append(Case(name, page.stem, question, frozenset({key})))
+    return Corpus(name, docs, cases, command=f"apt-get install {package.split()[0]}; {folder}/*.html")

@@ -4,8 +4,9 @@ answers, the answer text (EM, F1, answer recall).
 
 Run: make eval    (or PYTHONPATH=layers/shared:. .venv/bin/python benchmarks/eval_retrieval.py
      [--phantom-python .data/phantom-venv/bin/python] [--no-write])
-Corpora: benchmarks/data/handbook.json (shipped) and a PhantomWiki universe (seeded, generated once into
---cache). The data is ingested once; every configuration then gets freshly wired services (Settings are
+Corpora: benchmarks/data/handbook.json (shipped), the Python and Django FAQs (Debian's python3.11-doc and
+python-django-doc: real questions about real documentation) and a PhantomWiki universe (seeded, generated
+once into --cache). The data is ingested once; every configuration then gets freshly wired services (Settings are
 read at wiring) over the same table and Qdrant folder, sharing only the loaded embedding model.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from benchmarks.eval_data import Case, Corpus, handbook, phantom_wiki
+from benchmarks.eval_data import FAQ_PAGES, Case, Corpus, faq, handbook, phantom_wiki
 from benchmarks.eval_metrics import answer_scores, averaged, ranking_scores, unique_in_order
 from benchmarks.results import command_line, load, machine, write_section
 from benchmarks.stack import Stack, local_stack, signup
@@ -53,6 +54,7 @@ CONFIGS = (
     Config("dense (MiniLM-L6)", "dense"),
     Config("hybrid, RRF", "hybrid", "rrf"),
     Config("hybrid, weighted (DBSF)", "hybrid", "weighted"),
+    Config("hybrid, adaptive (the default)", "hybrid", "adaptive"),
 )
 
 
@@ -247,6 +249,7 @@ def summary(results: dict, corpora: list[Corpus]) -> str:
 def corpora_from(args: argparse.Namespace) -> list[Corpus]:
     """The handbook always; PhantomWiki when its virtualenv and SWI-Prolog are there (make eval installs them)."""
     found = [handbook()]
+    found += [c for c in (faq(name) for name in FAQ_PAGES) if c is not None]
     python = Path(args.phantom_python)
     if not python.is_file() or shutil.which("swipl") is None:
         print(f"PhantomWiki skipped: needs {python} and swipl (make eval installs both)")

@@ -86,11 +86,14 @@ class Settings(BaseSettings):
 
     # Chat
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
-    retrieval_fusion: Literal["rrf", "weighted"] = "rrf"
+    # adaptive: score-aware fusion (services/fusion.py; benchmarks/RESULTS.md "Fusion"); rrf and weighted
+    # (Qdrant's DBSF) fuse inside the vector store
+    retrieval_fusion: Literal["adaptive", "rrf", "weighted"] = "adaptive"
     rewrite_followups: bool = True
     sse_keepalive_seconds: float = 15.0
     model_timeout_seconds: float = 60.0
     remote_search_timeout_seconds: float = 3.0  # per turn, for all remote-search (NyxCore) sources together
+    rerank_timeout_seconds: float = 2.0  # per turn; then the fused order stands
     export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)
 
     # Webhooks
