@@ -328,7 +328,7 @@ def test_webhooks_are_created_pinged_and_their_deliveries_listed(
         form.get_by_role("button", name="Save").click()
         secret = close_secret(page)
         card = page.locator(".card", has_text=url)
-        expect(card).to_contain_text("source.failed, source.ingested · CRM sync")
+        expect(card).to_contain_text("source.ingested, source.failed · CRM sync")
         card.get_by_role("button", name="Send test").click()
         expect(card).to_contain_text("Test ping: delivered (HTTP 200)")
         assert len(received) == 1
