@@ -6,8 +6,12 @@ collection waits for ingestion the way it does against `make run`. A loopback re
 webhook deliveries and a loopback page is the URL source.
 """
 
+import hashlib
+import hmac
 import importlib
 import json
+import re
+import secrets
 import subprocess
 import threading
 import time
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from minirag.api.app import create_app
 from minirag.bootstrap import build_services
@@ -78,6 +83,38 @@ def event_types(received: list[Received]) -> set[str]:
     return {r.headers.get("x-minirag-event", "") for r in received}
 
 
+def signed(secret: str, delivery: Received) -> bool:
+    """Both signatures of README's webhook section: the original's over the body, ours over time and body."""
+    body = delivery.body.encode()
+    plain = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    timed = f"{delivery.headers['x-minirag-timestamp']}.".encode() + body
+    v2 = hmac.new(secret.encode(), timed, hashlib.sha256).hexdigest()
+    headers = delivery.headers
+    return headers["x-minirag-signature"] == plain and headers["x-minirag-signature-v2"] == v2
+
+
+def requests(items: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """(method, path) of every request of the collection, folders flattened, query strings dropped."""
+    for item in items:
+        if "item" in item:
+            yield from requests(item["item"])
+        elif item["request"]["url"].startswith("{{base_url}}"):
+            url = item["request"]["url"].removeprefix("{{base_url}}")
+            yield item["request"]["method"], url.split("?")[0]
+
+
+def test_the_collection_calls_every_route(client: TestClient) -> None:
+    """Each request counts for the most specific route it matches (/v1/chat/export, not /v1/chat/{chat_id})."""
+    operations = {(m.upper(), p) for p, item in client.app.openapi()["paths"].items() for m in item}  # type: ignore[attr-defined]
+    pattern = {p: re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for _, p in operations}
+    called = set()
+    for method, path in requests(json.loads(COLLECTION.read_text())["item"]):
+        matches = [p for m, p in operations if m == method and pattern[p].match(path)]
+        assert matches, f"{method} {path} is no route of the API"
+        called.add((method, max(matches, key=lambda p: len(re.findall(r"/[^{/][^/]*", p)))))
+    assert sorted(operations - called) == [], "routes the Postman collection does not call"
+
+
 def test_the_postman_collection_passes_against_the_stack(
     aws_endpoint: str, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -91,7 +128,15 @@ def test_the_postman_collection_passes_against_the_stack(
     with serve(create_app(services)) as base_url, receiver() as hooks, serve_site() as site, polling(workers):
         page_url = site.add("/canteen.html", CANTEEN)
         started = time.monotonic()
-        run = newman(report_path, base_url=base_url, webhook_url=hooks.url, page_url=page_url, strict="1")
+        secret = secrets.token_urlsafe(16)
+        run = newman(
+            report_path,
+            base_url=base_url,
+            webhook_url=hooks.url,
+            webhook_secret=secret,
+            page_url=page_url,
+            strict="1",
+        )
         elapsed = time.monotonic() - started
     print(run.stdout[-20_000:], run.stderr[-5_000:])
     assert report_path.exists(), f"newman wrote no report (exit {run.returncode}): {run.stderr[-2000:]}"
@@ -107,3 +152,4 @@ def test_the_postman_collection_passes_against_the_stack(
     assert run.returncode == 0, run.stderr[-2000:]
     assert stats["assertions"]["total"] > 300 and stats["requests"]["failed"] == 0
     assert {"test.ping", "chat.message"} <= event_types(hooks.received)
+    assert all(signed(secret, delivery) for delivery in hooks.received)
