@@ -43,7 +43,8 @@ CANTEEN = """<html><head><title>Canteen</title></head><body><main><h1>Canteen</h
 
 @contextmanager
 def polling(workers: list[QueueWorker]) -> Iterator[None]:
-    """Feeds the queues to their handlers until the block ends, as the local cloud's pollers do."""
+    """Feeds the queues to their handlers until the block ends, as the local cloud's pollers do; then
+    drains what is left, so no message of this run waits for a later test's worker."""
     stop = threading.Event()
 
     def loop() -> None:
@@ -58,6 +59,8 @@ def polling(workers: list[QueueWorker]) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(30)
+        for worker in workers:
+            worker.drain()
 
 
 def newman(report: Path, **variables: str) -> subprocess.CompletedProcess[str]:
