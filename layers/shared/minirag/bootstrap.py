@@ -27,6 +27,7 @@ from minirag.adapters.embedders import OFFLINE_PREFIX, EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
+from minirag.adapters.litellm_rerank import LiteLLMReranker, RerankerRegistry
 from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
 from minirag.adapters.s3 import S3BlobStore
@@ -55,6 +56,7 @@ from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.refresh import RefreshService
 from minirag.services.remote_search import RemoteSources
+from minirag.services.reranking import Reranking
 from minirag.services.retrieval import RetrievalSettings, Retriever
 from minirag.services.sources import SourceService
 from minirag.services.stats import StatsService
@@ -273,6 +275,11 @@ def build_services(
         embedder_for=pick_embedder,
         settings=RetrievalSettings(settings.retrieval_mode, settings.retrieval_fusion),
         remote=remote,
+        rerank=Reranking(
+            reranker=RerankerRegistry(LiteLLMReranker(endpoints)),
+            credentials=bots.credentials,
+            timeout_s=settings.rerank_timeout_seconds,
+        ),
     )
     chat_repo = DynamoChatRepository(tables)
     model = chat_model or LiteLLMChatModel(endpoints)

@@ -9,6 +9,7 @@ from minirag.domain.knowledge import BotProfile, Source
 from minirag.domain.models import ApiToken, Session, Tenant, TokenGrant, User, WidgetGrant, WidgetKey
 from minirag.domain.models_io import ModelChunk, ModelRequest
 from minirag.domain.remote import RemoteEndpoint, RemoteHit, RemoteInventory
+from minirag.domain.reranking import RerankRequest, RerankScore
 from minirag.domain.roles import Role
 from minirag.domain.vectors import PresignedUpload, VectorHit, VectorPoint, VectorQuery
 from minirag.domain.webhooks import Delivery, Webhook
@@ -188,6 +189,12 @@ class ChatModel(Protocol):
 
     def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
         """Text deltas, then one chunk carrying the usage; raises ModelError on provider failures."""
+
+
+class Reranker(Protocol):
+    def rerank(self, request: RerankRequest) -> list[RerankScore]:
+        """The documents most relevant to the query first, at most top_n; raises on any failure (the
+        caller keeps the retrieval order then)."""
 
 
 class ChatRepository(Protocol):

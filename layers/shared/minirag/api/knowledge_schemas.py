@@ -25,6 +25,8 @@ class CredentialsIn(RequestModel):
     api_base: str | None = Field(None, max_length=500)
     embedding_api_key: str | None = Field(None, max_length=500)
     embedding_api_base: str | None = Field(None, max_length=500)
+    rerank_api_key: str | None = Field(None, max_length=500)
+    rerank_api_base: str | None = Field(None, max_length=500)
 
     def domain(self) -> Credentials:
         return Credentials(**self.model_dump())
@@ -50,6 +52,9 @@ class BotFields(RequestModel):
     # null: the platform's default (MINIRAG_RETRIEVAL_MODE, hybrid); see benchmarks/RESULTS.md for when
     # dense (paraphrased questions) or sparse (names, codes, numbers) alone serves a bot better
     retrieval_mode: Literal["hybrid", "dense", "sparse"] | None = None
+    # null: no reranking; a LiteLLM rerank model (cohere/..., jina_ai/..., voyage/...) or the built-in
+    # minirag/offline-rerank reorders max(top_k * 4, 20) retrieved candidates and keeps top_k
+    rerank_model: ModelName | None = None
     credentials: CredentialsIn | None = None
 
 
@@ -81,6 +86,7 @@ class BotPublic(PublicModel):
     chunk_size: int | None
     chunk_overlap: int | None
     retrieval_mode: str | None
+    rerank_model: str | None
     has_credentials: bool
     is_active: bool
     created_at: datetime

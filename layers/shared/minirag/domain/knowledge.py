@@ -14,9 +14,11 @@ class Credentials:
     api_base: str | None = None
     embedding_api_key: str | None = None
     embedding_api_base: str | None = None
+    rerank_api_key: str | None = None
+    rerank_api_base: str | None = None
 
     def is_empty(self) -> bool:
-        return not any((self.api_key, self.api_base, self.embedding_api_key, self.embedding_api_base))
+        return not any(vars(self).values())
 
 
 @dataclass
@@ -39,6 +41,7 @@ class BotProfile:
     credentials_sealed: str | None = None  # Fernet token of the JSON credentials
     is_active: bool = True
     retrieval_mode: str | None = None  # None: the platform's default
+    rerank_model: str | None = None  # None: no reranking (domain/reranking.py)
     # A fresh random id whenever the bot's set of live sources may have changed (a source saved or
     # deleted, the bot saved): chat reuses the live tags it read under the same revision.
     sources_rev: str | None = None

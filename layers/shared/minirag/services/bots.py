@@ -9,6 +9,7 @@ from minirag.domain.errors import NotFoundError
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
+from minirag.domain.reranking import rerank_credentials
 from minirag.domain.roles import Role
 from minirag.ports import BotRepository, Clock, Queue
 from minirag.security.crypto import SecretBox
@@ -27,11 +28,12 @@ _EDITABLE = (
     "chunk_size",
     "chunk_overlap",
     "retrieval_mode",
+    "rerank_model",
 )
 
 
 _REINDEX_ON = ("embedding_model", "chunk_size", "chunk_overlap")
-_ENDPOINT_FIELDS = ("model", "embedding_model")
+_ENDPOINT_FIELDS = ("model", "embedding_model", "rerank_model")
 
 # (model, api_base, what) -> None, or raises UnprocessableError: the outbound policy for model endpoints
 type EndpointCheck = Callable[..., None]
@@ -140,6 +142,8 @@ class BotService:
         """Where the bot's chat and embedding calls would go must pass the outbound policy (422)."""
         self._check_endpoint(bot.model, creds.api_base, what="model")
         self._check_endpoint(bot.embedding_model, creds.embedding_api_base, what="embedding")
+        if bot.rerank_model:
+            self._check_endpoint(bot.rerank_model, rerank_credentials(bot, creds)[1], what="rerank")
 
     def _seal(self, credentials: Credentials | None) -> str | None:
         if credentials is None or credentials.is_empty():

@@ -12,6 +12,7 @@ from minirag.domain.remote import REMOTE_SEARCH_TYPES
 from minirag.domain.vectors import VectorHit, VectorQuery
 from minirag.ports import Embedder, SourceRepository, VectorStore
 from minirag.services.remote_search import RemoteSources
+from minirag.services.reranking import Reranking
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,10 @@ class Retriever:
         embedder_for: Callable[[BotProfile], Embedder],
         settings: RetrievalSettings,
         remote: RemoteSources | None = None,
+        rerank: Reranking | None = None,
     ) -> None:
         self._live = LiveSources(sources)
+        self._rerank = rerank
         self._remote = remote
         self._vectors = vectors
         self._embedder_for = embedder_for
@@ -136,11 +139,12 @@ class Retriever:
                 live_tags=tags,
                 dense=dense,
                 sparse=query_vector(query),
-                limit=bot.top_k,
+                limit=Reranking.candidates(bot) if self._rerank else bot.top_k,
                 mode=chosen.mode,
                 fusion=chosen.fusion,
             )
         )
+        hits = self._rerank.apply(bot, query, hits) if self._rerank else hits
         if bot.score_threshold is not None:
             hits = [h for h in hits if h.score >= bot.score_threshold]
         return hits

@@ -25,6 +25,7 @@ _FIELDS = (
     "credentials_sealed",
     "is_active",
     "retrieval_mode",
+    "rerank_model",
     "created_at",
     "updated_at",
 )

@@ -114,6 +114,7 @@ class BotItem(Item):
     updated_at = UTCDateTimeAttribute()
     sources_rev = UnicodeAttribute(null=True)  # see BotProfile.sources_rev
     retrieval_mode = UnicodeAttribute(null=True)
+    rerank_model = UnicodeAttribute(null=True)
 
 
 class SourceItem(Item):
