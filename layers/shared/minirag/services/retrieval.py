@@ -11,6 +11,7 @@ from minirag.domain.lexical import query_vector
 from minirag.domain.remote import REMOTE_SEARCH_TYPES
 from minirag.domain.vectors import VectorHit, VectorQuery
 from minirag.ports import Embedder, SourceRepository, VectorStore
+from minirag.services import fusion
 from minirag.services.remote_search import RemoteSources
 from minirag.services.reranking import Reranking
 
@@ -18,7 +19,7 @@ from minirag.services.reranking import Reranking
 @dataclass(frozen=True)
 class RetrievalSettings:
     mode: str = "hybrid"  # hybrid | dense | sparse
-    fusion: str = "rrf"  # rrf | weighted
+    fusion: str = "adaptive"  # adaptive (score-aware, services/fusion.py) | rrf | weighted (Qdrant's DBSF)
 
 
 type _Live = tuple[list[tuple[str, str]], list[Source]]  # live (source id, tag) pairs, remote sources
@@ -131,20 +132,37 @@ class Retriever:
             replace(self.settings, mode=bot.retrieval_mode) if bot.retrieval_mode else self.settings
         )
         dense = self._embedder_for(bot).embed([query])[0] if chosen.mode != "sparse" else []
-        hits = self._vectors.search(
-            VectorQuery(
-                model=bot.embedding_model,
-                tenant_id=bot.tenant_id,
-                bot_id=bot.id,
-                live_tags=tags,
-                dense=dense,
-                sparse=query_vector(query),
-                limit=Reranking.candidates(bot) if self._rerank else bot.top_k,
-                mode=chosen.mode,
-                fusion=chosen.fusion,
-            )
+        request = VectorQuery(
+            model=bot.embedding_model,
+            tenant_id=bot.tenant_id,
+            bot_id=bot.id,
+            live_tags=tags,
+            dense=dense,
+            sparse=query_vector(query),
+            limit=Reranking.candidates(bot) if self._rerank else bot.top_k,
+            mode=chosen.mode,
+            fusion=chosen.fusion,
         )
+        if chosen.mode == "hybrid" and chosen.fusion == "adaptive":
+            hits = self._fused(request)
+        else:
+            hits = self._vectors.search(request)
         hits = self._rerank.apply(bot, query, hits) if self._rerank else hits
         if bot.score_threshold is not None:
             hits = [h for h in hits if h.score >= bot.score_threshold]
         return hits
+
+    def _fused(self, request: VectorQuery) -> list[VectorHit]:
+        """Score-aware fusion (services/fusion.py): each retriever's candidates, then one ranking."""
+        deep = max(fusion.DEPTH, request.limit)
+        dense = self._vectors.search(replace(request, mode="dense", limit=deep))
+        sparse = (
+            self._vectors.search(replace(request, mode="sparse", limit=deep))
+            if request.sparse.indices
+            else []
+        )
+        by_id = {h.id: h for h in (*sparse, *dense)}
+        return [
+            VectorHit(id=f.id, score=f.score, payload=by_id[f.id].payload)
+            for f in fusion.adaptive(dense, sparse)[: request.limit]
+        ]
