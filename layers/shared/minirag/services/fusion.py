@@ -47,11 +47,18 @@ def confidence(hits: Sequence[Scored], depth: int = CONFIDENCE_DEPTH) -> float:
     return max(0.0, (scores[0] - scores[-1]) / abs(scores[0])) if scores[0] else 0.0
 
 
-def dense_weight(dense: Sequence[Scored], sparse: Sequence[Scored]) -> float:
-    cd, cs = confidence(dense) ** SHARPNESS, confidence(sparse) ** SHARPNESS
+def dense_weight(
+    dense: Sequence[Scored],
+    sparse: Sequence[Scored],
+    *,
+    prior: float = DENSE_PRIOR,
+    sharpness: float = SHARPNESS,
+    depth: int = CONFIDENCE_DEPTH,
+) -> float:
+    cd, cs = confidence(dense, depth) ** sharpness, confidence(sparse, depth) ** sharpness
     if cd + cs == 0:
-        return DENSE_PRIOR
-    return DENSE_PRIOR * cd / (DENSE_PRIOR * cd + (1 - DENSE_PRIOR) * cs)
+        return prior
+    return prior * cd / (prior * cd + (1 - prior) * cs)
 
 
 def _minmax(hits: Sequence[Scored]) -> dict[str, float]:
@@ -73,12 +80,13 @@ def _ranked(parts: list[tuple[dict[str, float], float]]) -> list[Fused]:
     return [Fused(i, round(fused[i], 6)) for i in sorted(fused, key=lambda i: (-fused[i], i))]
 
 
-def adaptive(dense: Sequence[Scored], sparse: Sequence[Scored]) -> list[Fused]:
-    """The default fusion: scores in 0..1, the better-sure retriever weighing more."""
+def adaptive(dense: Sequence[Scored], sparse: Sequence[Scored], **weighing: float) -> list[Fused]:
+    """The default fusion: scores in 0..1, the better-sure retriever weighing more. `weighing` overrides
+    dense_weight's parameters (the evaluation's grid search; production uses the defaults)."""
     if not sparse or not dense:
         only = dense or sparse
         return _ranked([(_minmax(only), 1.0)])
-    w = dense_weight(dense, sparse)
+    w = dense_weight(dense, sparse, **weighing)  # type: ignore[arg-type]
     return _ranked([(_minmax(dense), w), (_minmax(sparse), 1 - w)])
 
 
