@@ -38,6 +38,7 @@ from minirag.config import Settings, provider_api_bases
 from minirag.domain.chunking import Document
 from minirag.domain.errors import MiniRAGError
 from minirag.domain.knowledge import BotProfile, SourceType
+from minirag.domain.models_io import ModelRequest
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
 from minirag.security.crypto import SecretBox
 from minirag.security.jwt_codec import JwtCodec
@@ -178,6 +179,16 @@ def model_warmup(settings: Settings, embedders: EmbedderRegistry, model: ChatMod
         # A missing provider key is checked again per bot; LiteLLM is loaded either way, which is the point.
         with contextlib.suppress(MiniRAGError):
             model.check(model=settings.default_model, api_key=None, api_base=None)
+        if settings.default_model.startswith("minirag/"):
+            # The built-in model answers locally: one answer loads what LiteLLM imports on its first call and
+            # its tokenizer (3.5 s of a 10 s first chat, profiled). A provider's model is never called here.
+            ask = [
+                {"role": "system", "content": "[1] Warm-up\nThe answer."},
+                {"role": "user", "content": "Answer?"},
+            ]
+            request = ModelRequest(model=settings.default_model, messages=ask, temperature=0.0, max_tokens=8)
+            for _ in model.stream(request):
+                pass
 
     steps: dict[str, Callable[[], object]] = {"chat model": chat_model}
     if settings.default_embedding_model.startswith(OFFLINE_PREFIX):
