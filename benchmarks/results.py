@@ -32,6 +32,11 @@ def load() -> str:
 
 
 def command_line() -> str:
+    script = Path(sys.argv[0])
+    if script.is_absolute() and script.parent == RESULTS.parent:  # run with -m benchmarks.<name>
+        return "PYTHONPATH=layers/shared:. .venv/bin/python -m benchmarks." + " ".join(
+            [script.stem, *sys.argv[1:]]
+        )
     return "PYTHONPATH=layers/shared:. .venv/bin/python " + " ".join(sys.argv)
 
 
