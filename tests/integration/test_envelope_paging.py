@@ -49,17 +49,18 @@ def first_cursor(client: TestClient, tenant: TenantCtx, path: str) -> str:
     return cursor
 
 
-def test_webhooks_come_in_pages_in_creation_order_as_a_bare_array(client: TestClient) -> None:
+def test_webhooks_come_in_pages_newest_first_as_a_bare_array(client: TestClient) -> None:
     tenant = signup(client)
     made = [add_hook(client, tenant, f"http://127.0.0.1:9/hook{n}") for n in range(5)]
+    newest = made[::-1]
     pages = walk(client, tenant, "/v1/webhooks", limit=2)
     assert [len(p) for p in pages] == [2, 2, 1]
-    assert ids(pages) == made, "no repeats, no gaps, oldest first"
+    assert ids(pages) == newest, "no repeats, no gaps, newest first as the original"
     whole = client.get("/v1/webhooks", headers=tenant.headers)
-    assert [h["id"] for h in whole.json()] == made and "x-next-cursor" not in whole.headers
+    assert [h["id"] for h in whole.json()] == newest and "x-next-cursor" not in whole.headers
     assert "secret" not in whole.json()[0] and whole.json()[0]["has_secret"] is True
     skipped = client.get("/v1/webhooks", params={"offset": 3}, headers=tenant.headers).json()
-    assert [h["id"] for h in skipped] == made[3:], "the original's offset"
+    assert [h["id"] for h in skipped] == newest[3:], "the original's offset"
 
 
 def test_deliveries_come_in_pages_newest_first(client: TestClient) -> None:

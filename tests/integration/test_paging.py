@@ -78,10 +78,11 @@ def test_offset_skips_items_on_every_bare_list_and_after_a_cursor(client: TestCl
         assert [x["id"] for x in skipped.json()] == whole[1:], path
         window = client.get(path, params={"offset": 1, "limit": 1}, headers=tenant.headers)
         assert [x["id"] for x in window.json()] == whole[1:2], path
+    newest = bots[::-1]  # the original's order for bots, sources, tokens and webhooks
     pages = walk(client, tenant, "/v1/bot-profiles", limit=2, offset=1)
-    assert ids(pages) == bots[1:3] + bots[4:], "offset applies after each page's cursor"
+    assert ids(pages) == newest[1:3] + newest[4:], "offset applies after each page's cursor"
     window = client.get("/v1/bot-profiles", params={"offset": 1, "limit": 2}, headers=tenant.headers)
-    assert [b["id"] for b in window.json()] == bots[1:3] and window.headers["x-next-cursor"]
+    assert [b["id"] for b in window.json()] == newest[1:3] and window.headers["x-next-cursor"]
     assert client.get("/v1/bot-profiles", params={"offset": 5}, headers=tenant.headers).json() == []
 
 
@@ -115,8 +116,10 @@ def test_changes_between_pages_neither_skip_nor_repeat(client: TestClient, clock
     late = make_bot(client, tenant, name="Late")
     cursor = first.headers["x-next-cursor"]
     rest = walk(client, tenant, "/v1/bot-profiles", limit=2, cursor=cursor)
-    assert ids(rest) == [*listed[2:], late]
-    assert {a, b, c, d, e} == set(listed)
+    assert ids(rest) == listed[2:], "newest first: a bot made meanwhile heads the list, not a later page"
+    assert {a, b, c, d, e} == set(listed) and listed == [e, d, c, b, a]
+    fresh = client.get("/v1/bot-profiles", headers=tenant.headers).json()
+    assert [x["id"] for x in fresh] == [late, *listed], "deleted bots stay listed, inactive"
 
 
 def test_children_page_and_the_parent_keeps_its_totals(client: TestClient) -> None:
@@ -134,8 +137,8 @@ def test_children_page_and_the_parent_keeps_its_totals(client: TestClient) -> No
     )
     assert elsewhere.status_code == 400, "a cursor belongs to the list that issued it"
     top = walk(client, tenant, "/v1/sources", limit=1)
-    assert ids(top) == [parent_id, other_parent]
-    assert top[0][0]["children_count"] == 12
+    assert ids(top) == [other_parent, parent_id], "newest first, as the original"
+    assert top[1][0]["children_count"] == 12
     everything = walk(client, tenant, "/v1/sources", include_children=True, limit=10)
     assert [len(p) for p in everything] == [10, 6]
 
@@ -146,7 +149,7 @@ def test_sources_filter_by_bot_and_page(client: TestClient) -> None:
     made = [add_batch(client, tenant, bot, 1) for bot in (bot_a, bot_b, bot_a, bot_a)]
     pages = walk(client, tenant, "/v1/sources", bot_profile_id=bot_a, limit=2)
     assert [len(p) for p in pages] == [2, 1]
-    assert ids(pages) == [made[0], made[2], made[3]]
+    assert ids(pages) == [made[3], made[2], made[0]]
 
 
 def test_users_and_tokens_page(client: TestClient) -> None:

@@ -77,9 +77,11 @@ class Pager:
         self.offset = offset
         self.cursor = cursor
 
-    def __call__[T: Listed](self, items: Iterable[T]) -> list[T]:
-        """This request's page as a bare array; the next page's cursor goes in the header."""
-        page, next_cursor = self._split(items)
+    def __call__[T: Listed](self, items: Iterable[T], *, newest_first: bool = False) -> list[T]:
+        """This request's page as a bare array; the next page's cursor goes in the header. `newest_first`
+        for the lists the original MiniRAG ordered so (bots, sources, tokens, webhooks): `offset` then skips
+        the same items it skipped there."""
+        page, next_cursor = self._split(items, newest_first)
         self.send_cursor(next_cursor)
         return page
 
@@ -92,12 +94,12 @@ class Pager:
         page, next_cursor = self._split(items)
         return Page(items=[public(item) for item in page], next_cursor=next_cursor)
 
-    def _split[T: Listed](self, items: Iterable[T]) -> tuple[list[T], str | None]:
+    def _split[T: Listed](self, items: Iterable[T], newest_first: bool = False) -> tuple[list[T], str | None]:
         """Decoded only now, after the service call, so a bad cursor never hides a 403 or a 404."""
-        ordered = sorted(items, key=sort_key)
+        ordered = sorted(items, key=sort_key, reverse=newest_first)
         if self.cursor:
             after = self._after(self.cursor)
-            ordered = [item for item in ordered if sort_key(item) > after]
+            ordered = [item for item in ordered if _beyond(sort_key(item), after, newest_first)]
         ordered = ordered[self.offset :]
         if self.limit is None or len(ordered) <= self.limit:
             return ordered[: self.limit], None
@@ -112,6 +114,11 @@ class Pager:
         if key.get("p") != self._path or not isinstance(created, str) or not isinstance(last_id, str):
             raise InvalidInputError("invalid cursor")
         return created, last_id
+
+
+def _beyond(key: tuple[str, str], cursor: tuple[str, str], newest_first: bool) -> bool:
+    """Whether an item comes after the cursor's item in the list's order."""
+    return key < cursor if newest_first else key > cursor
 
 
 class WholePager(Pager):

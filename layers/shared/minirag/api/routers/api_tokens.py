@@ -18,7 +18,7 @@ def create_token(body: ApiTokenCreate, services: ServicesDep, principal: Princip
 
 @router.get("")
 def list_tokens(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[ApiTokenPublic]:
-    return [ApiTokenPublic.of(t) for t in page(services.api_tokens.list(principal))]
+    return [ApiTokenPublic.of(t) for t in page(services.api_tokens.list(principal), newest_first=True)]
 
 
 @router.delete("/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -19,7 +19,7 @@ def list_bots(
     services: ServicesDep, principal: PrincipalDep, page: PagerDep, include_inactive: bool = True
 ) -> list[BotPublic]:
     bots = services.bots.list(principal, include_inactive=include_inactive)
-    return [BotPublic.of(b) for b in page(bots)]
+    return [BotPublic.of(b) for b in page(bots, newest_first=True)]
 
 
 @router.get("/{bot_id}")

@@ -127,7 +127,7 @@ def list_sources(
         include_children=include_children,
         include_inactive=include_inactive,
     )
-    return [SourcePublic.of(s) for s in page(found)]
+    return [SourcePublic.of(s) for s in page(found, newest_first=True)]
 
 
 @router.get("/{source_id}")

@@ -83,7 +83,7 @@ def create_webhook(body: WebhookCreate, services: ServicesDep, principal: Princi
 @router.get("")
 def list_webhooks(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[WebhookPublic]:
     """A bare array, as the original MiniRAG answered; the next page's cursor is in X-Next-Cursor."""
-    return [WebhookPublic.of(h) for h in page(services.webhooks.list_webhooks(principal))]
+    return [WebhookPublic.of(h) for h in page(services.webhooks.list_webhooks(principal), newest_first=True)]
 
 
 @router.get("/{webhook_id}")
