@@ -58,6 +58,8 @@ def _banner(cloud: LocalCloud, host: str, port: int, wired: list[str]) -> str:
     if cloud.dynamodb_endpoint_url != cloud.endpoint_url:
         lines.append(f"  DynamoDB   {cloud.dynamodb_endpoint_url} (DynamoDB Local)")
     lines.append(f"  Functions  {', '.join(wired) or 'none with a handler yet'}")
+    if os.environ.get("MINIRAG_WARM_MODELS", "true").lower() not in ("0", "false", "no", "off"):
+        lines.append("  Models     loading in the background (GET /v1/system/health: models ok when ready)")
     return "\n".join(lines)
 
 
