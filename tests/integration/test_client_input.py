@@ -90,6 +90,11 @@ def test_lone_surrogates_are_422_on_every_text_route(client: TestClient) -> None
     for method, path, body in cases:
         response = raw_json(client, method, path, body, tenant.headers)
         assert response.status_code == 422, (path, response.status_code, response.text)
+    no_type = f'{{"bot_profile_id":"{bot_id}","name":"n","source_type":"text","content":{LONE}}}'.encode()
+    response = client.post(
+        "/v1/sources", content=no_type, headers=tenant.headers
+    )  # read as JSON all the same
+    assert response.status_code == 422, response.text
     paired = '"\\ud83d\\ude00 smile"'  # a valid pair is fine
     body = f'{{"bot_profile_id":"{bot_id}","name":"n","source_type":"text","content":{paired}}}'
     assert raw_json(client, "POST", "/v1/sources", body, tenant.headers).status_code == 201

@@ -34,10 +34,11 @@ class UnicodeGuardMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        content_type = (
-            dict(scope.get("headers", [])).get(b"content-type", b"") if scope["type"] == "http" else b""
-        )
-        if scope["type"] != "http" or b"json" not in content_type.lower():
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").lower()
+        if content_type and b"json" not in content_type:  # FastAPI reads a body without one as JSON
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
