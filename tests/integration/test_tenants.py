@@ -14,6 +14,7 @@ def test_system_health_reports_components_without_secrets(client: TestClient) ->
     assert body == {
         "status": "ok",
         "components": {"dynamodb": "ok", "vectors": "ok", "queue": "ok", "blobs": "ok"},
+        "version": "0.1.0",
     }
 
 

@@ -1,7 +1,10 @@
 // Settings: the tenant, the signed-in identity, the API's health (detailed for admins), dashboard config.
 import * as api from '../api.js';
+import { number } from '../format.js';
 import { page } from '../page.js';
 import { componentList } from './overview.js';
+
+const QUEUE_NAMES = { ingest: 'Ingest', ingest_dlq: 'Ingest DLQ', webhooks: 'Webhooks', webhooks_dlq: 'Webhooks DLQ' };
 
 export function settingsPage() {
   return page({
@@ -20,19 +23,59 @@ export function settingsPage() {
       return componentList(report);
     },
 
-    /** The detailed report's other facts, one level of nesting flattened: [{name, value}]. */
+    version() {
+      const report = this.detailed || this.health;
+      return (report && report.version) || '—';
+    },
+
+    docsUrl() {
+      return `${this.$store.session.config.apiBaseUrl}/docs`;
+    },
+
+    /** Queue depths as rows: {waiting, in_flight} per queue, or a queue that could not be read ("down"). */
+    queues() {
+      const depths = (this.detailed && this.detailed.queues) || {};
+      return Object.entries(depths).map(([name, depth]) => {
+        const known = depth && typeof depth === 'object';
+        const stuck = known && name.endsWith('_dlq') && depth.waiting > 0; // dead letters need a person
+        return {
+          key: name,
+          name: QUEUE_NAMES[name] || label(name),
+          waiting: known ? number(depth.waiting) : '—',
+          inFlight: known ? number(depth.in_flight) : '—',
+          status: known ? (stuck ? 'degraded' : 'ok') : String(depth),
+        };
+      });
+    },
+
+    /** The detailed report's remaining facts (configuration and anything newer), flattened: [{name, value}]. */
     extras() {
       const facts = [];
+      const skip = ['components', 'status', 'queues', 'version'];
       for (const [name, value] of Object.entries(this.detailed || {})) {
-        if (name === 'components' || name === 'status') continue;
+        if (skip.includes(name)) continue;
         if (value && typeof value === 'object') {
-          for (const [key, inner] of Object.entries(value))
-            facts.push({ name: key.replace(/_/g, ' '), value: String(inner) });
+          for (const [key, inner] of Object.entries(value)) facts.push({ name: label(key), value: text(inner) });
         } else {
-          facts.push({ name: name.replace(/_/g, ' '), value: String(value) });
+          facts.push({ name: label(name), value: text(value) });
         }
       }
       return facts;
     },
   });
+}
+
+function label(key) {
+  return key.replace(/_/g, ' ');
+}
+
+/** A value as a person reads it: never "[object Object]". */
+function text(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.map(text).join(', ');
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${label(k)} ${text(v)}`)
+      .join(', ');
+  return String(value);
 }

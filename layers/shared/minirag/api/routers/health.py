@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.domain.roles import Role
@@ -13,14 +13,17 @@ def health() -> dict[str, str]:
 
 
 @router.get("/v1/system/health")
-def system_health(services: ServicesDep) -> dict[str, object]:
-    return services.health.check()
+def system_health(services: ServicesDep, request: Request) -> dict[str, object]:
+    """With the API's version, which /openapi.json publishes anyway (the dashboard's Settings shows it)."""
+    return {**services.health.check(), "version": request.app.version}
 
 
 @router.get("/v1/system/health/detailed")
-def system_health_detailed(services: ServicesDep, principal: PrincipalDep) -> dict[str, object]:
+def system_health_detailed(
+    services: ServicesDep, principal: PrincipalDep, request: Request
+) -> dict[str, object]:
     require_role(principal, Role.ADMIN)
-    report = services.health.check()
+    report = {**services.health.check(), "version": request.app.version}
     settings = services.settings
     report["queues"] = services.health.queue_depths()
     report["configuration"] = {
