@@ -27,7 +27,7 @@ from minirag.adapters.embedders import OFFLINE_PREFIX, EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
 from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
-from minirag.adapters.litellm_rerank import LiteLLMReranker, RerankerRegistry
+from minirag.adapters.litellm_rerank import LiteLLMReranker
 from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
 from minirag.adapters.s3 import S3BlobStore
@@ -287,7 +287,7 @@ def build_services(
         settings=RetrievalSettings(settings.retrieval_mode, settings.retrieval_fusion),
         remote=remote,
         rerank=Reranking(
-            reranker=RerankerRegistry(LiteLLMReranker(endpoints)),
+            reranker=LiteLLMReranker(endpoints),
             credentials=bots.credentials,
             timeout_s=settings.rerank_timeout_seconds,
         ),

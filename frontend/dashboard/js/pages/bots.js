@@ -4,9 +4,13 @@ import { page } from '../page.js';
 
 const NUMBERS = ['temperature', 'max_tokens', 'top_k', 'score_threshold', 'chunk_size', 'chunk_overlap'];
 const NULLABLE = ['score_threshold', 'chunk_size', 'chunk_overlap'];
-const TEXTS = ['name', 'description', 'model', 'embedding_model', 'system_prompt', 'retrieval_mode'];
-const CLEARABLE = ['description', 'system_prompt', 'retrieval_mode']; // empty on edit: back to null
-const SECRETS = ['api_key', 'api_base', 'embedding_api_key', 'embedding_api_base'];
+const TEXTS = [
+  'name', 'description', 'model', 'embedding_model', 'rerank_model', 'system_prompt', 'retrieval_mode',
+];
+const CLEARABLE = ['description', 'system_prompt', 'retrieval_mode', 'rerank_model']; // empty on edit: back to null
+const SECRETS = [
+  'api_key', 'api_base', 'embedding_api_key', 'embedding_api_base', 'rerank_api_key', 'rerank_api_base',
+];
 
 function blankForm() {
   const form = { clear_credentials: false };

@@ -1,12 +1,10 @@
-"""Reranking through LiteLLM's rerank API (Cohere, Jina, Voyage, Together, Infinity, ...), and the built-in
-offline cross-encoder by name. litellm is imported on first use: it takes seconds to import."""
+"""Reranking through LiteLLM's rerank API: Cohere, Jina, Together, Infinity, ... (litellm.rerank).
+litellm is imported on first use: it takes seconds to import."""
 
-from collections.abc import Callable
 from typing import Any
 
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
-from minirag.domain.reranking import OFFLINE_RERANK_MODEL, RerankRequest, RerankScore
-from minirag.ports import Reranker
+from minirag.domain.reranking import RerankRequest, RerankScore
 
 
 class LiteLLMReranker:
@@ -32,17 +30,3 @@ class LiteLLMReranker:
         )
         results = response.results if hasattr(response, "results") else response["results"]
         return [RerankScore(index=int(r["index"]), score=float(r["relevance_score"])) for r in results or []]
-
-
-class RerankerRegistry:
-    """Reranker port: the offline model by its name (loaded once per process, on first use), every other
-    name through LiteLLM."""
-
-    def __init__(self, provider: Reranker, offline: Callable[[], Reranker] | None = None) -> None:
-        self._provider = provider
-        self._offline = offline
-
-    def rerank(self, request: RerankRequest) -> list[RerankScore]:
-        if request.model == OFFLINE_RERANK_MODEL and self._offline is not None:
-            return self._offline().rerank(request)
-        return self._provider.rerank(request)

@@ -52,8 +52,8 @@ class BotFields(RequestModel):
     # null: the platform's default (MINIRAG_RETRIEVAL_MODE, hybrid); see benchmarks/RESULTS.md for when
     # dense (paraphrased questions) or sparse (names, codes, numbers) alone serves a bot better
     retrieval_mode: Literal["hybrid", "dense", "sparse"] | None = None
-    # null: no reranking; a LiteLLM rerank model (cohere/..., jina_ai/..., voyage/...) or the built-in
-    # minirag/offline-rerank reorders max(top_k * 4, 20) retrieved candidates and keeps top_k
+    # null: no reranking; a LiteLLM rerank model (cohere/..., jina_ai/..., together_ai/...) reorders
+    # max(top_k * 4, 20) retrieved candidates and keeps top_k (services/reranking.py)
     rerank_model: ModelName | None = None
     credentials: CredentialsIn | None = None
 

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 from minirag.domain.knowledge import BotProfile, Credentials
 
-OFFLINE_RERANK_MODEL = "minirag/offline-rerank"
+# Names of in-process models. No offline reranker ships (no registry package bundles a cross-encoder that
+# loads without a download: benchmarks/RESULTS.md), so a rerank model under them is refused when saved.
+BUILT_IN_PREFIXES = ("minirag/", "offline/")
 MIN_CANDIDATES = 20
 MAX_CANDIDATES = 100
 

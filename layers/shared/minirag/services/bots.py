@@ -5,11 +5,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from minirag.domain.errors import NotFoundError
+from minirag.domain.errors import NotFoundError, UnprocessableError
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
-from minirag.domain.reranking import rerank_credentials
+from minirag.domain.reranking import BUILT_IN_PREFIXES, rerank_credentials
 from minirag.domain.roles import Role
 from minirag.ports import BotRepository, Clock, Queue
 from minirag.security.crypto import SecretBox
@@ -142,6 +142,8 @@ class BotService:
         """Where the bot's chat and embedding calls would go must pass the outbound policy (422)."""
         self._check_endpoint(bot.model, creds.api_base, what="model")
         self._check_endpoint(bot.embedding_model, creds.embedding_api_base, what="embedding")
+        if bot.rerank_model and bot.rerank_model.startswith(BUILT_IN_PREFIXES):
+            raise UnprocessableError("no built-in reranker: name a provider's (cohere/..., jina_ai/...)")
         if bot.rerank_model:
             self._check_endpoint(bot.rerank_model, rerank_credentials(bot, creds)[1], what="rerank")
 
