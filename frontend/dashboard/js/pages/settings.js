@@ -48,19 +48,11 @@ export function settingsPage() {
       });
     },
 
-    /** The detailed report's remaining facts (configuration and anything newer), flattened: [{name, value}]. */
+    /** The detailed report's configuration as [{name, value}] (its other keys are components and queues,
+     * or the original MiniRAG's postgres/qdrant/redis aliases of the components, shown above). */
     extras() {
-      const facts = [];
-      const skip = ['components', 'status', 'queues', 'version'];
-      for (const [name, value] of Object.entries(this.detailed || {})) {
-        if (skip.includes(name)) continue;
-        if (value && typeof value === 'object') {
-          for (const [key, inner] of Object.entries(value)) facts.push({ name: label(key), value: text(inner) });
-        } else {
-          facts.push({ name: label(name), value: text(value) });
-        }
-      }
-      return facts;
+      const config = (this.detailed && this.detailed.configuration) || {};
+      return Object.entries(config).map(([key, value]) => ({ name: label(key), value: text(value) }));
     },
   });
 }
