@@ -114,10 +114,13 @@ def main() -> None:
         "--no-warm", action="store_true", help="also time the first answer without the warm-up"
     )
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--first-only", action="store_true", help="only the first-answer part")
     args = parser.parse_args()
     rows = [("on", first_answer(True))] + ([("off", first_answer(False))] if args.no_warm else [])
     for label, r in rows:
         print(f"warm-up {label}: {r}", flush=True)
+    if args.first_only:
+        return
     mem = memory(args.turns)
     print(mem)
     lines = [
