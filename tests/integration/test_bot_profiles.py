@@ -55,7 +55,13 @@ def test_patch_validates_and_changes_only_what_is_sent(client: TestClient) -> No
         headers=tenant.headers,
     ).json()
     assert patched["top_k"] == 8 and patched["system_prompt"] == "Be brief." and patched["temperature"] == 0.7
-    for bad in ({"temperature": 3}, {"top_k": 0}, {"max_tokens": 200_000}, {"name": ""}, {"is_active": "maybe"}):
+    for bad in (
+        {"temperature": 3},
+        {"top_k": 0},
+        {"max_tokens": 200_000},
+        {"name": ""},
+        {"is_active": "maybe"},
+    ):
         response = client.patch(f"/v1/bot-profiles/{bot['id']}", json=bad, headers=tenant.headers)
         assert response.status_code == 422, bad
 
@@ -68,7 +74,10 @@ def test_delete_deactivates_and_patch_reactivates(client: TestClient) -> None:
     assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 204
     listed = client.get("/v1/bot-profiles", headers=tenant.headers).json()
     assert [(b["id"], b["is_active"]) for b in listed] == [(bot["id"], False)]
-    assert client.get("/v1/bot-profiles", params={"include_inactive": False}, headers=tenant.headers).json() == []
+    assert (
+        client.get("/v1/bot-profiles", params={"include_inactive": False}, headers=tenant.headers).json()
+        == []
+    )
     assert client.get(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).json()["is_active"] is False
     assert client.delete(f"/v1/bot-profiles/{bot['id']}", headers=tenant.headers).status_code == 204
     assert client.get("/v1/stats/overview", headers=tenant.headers).json()["bot_profiles"] == 0

@@ -28,7 +28,9 @@ class NewWidgetKey:
 
 
 # What a browser's Origin header can hold: an ASCII (punycode) host name or IP literal, and a port.
-_ORIGIN_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])")
+_ORIGIN_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])"
+)
 
 
 def normalise_origin(origin: str) -> str:
