@@ -70,4 +70,8 @@ def test_store_outage_is_503_with_retry_after(aws_env: dict[str, str], tmp_path:
         assert health == {
             "status": "degraded",
             "components": {"dynamodb": "down", "vectors": "ok", "queue": "down", "blobs": "down"},
+            "version": "0.1.0",
+            "postgres": {"status": "error", "detail": "dynamodb is down", "component": "dynamodb"},
+            "qdrant": {"status": "ok", "detail": None, "component": "vectors"},
+            "redis": {"status": "error", "detail": "queue is down", "component": "queue"},
         }

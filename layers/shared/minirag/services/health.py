@@ -6,6 +6,23 @@ from typing import Any
 from minirag.domain.errors import MiniRAGError
 from minirag.services.warmup import ModelWarmup
 
+# The original MiniRAG's health named its three backing services, and its clients read those keys (its
+# dashboard's service cards: `postgres.status == "ok"`). Each is answered by our component doing that job.
+ORIGINAL_COMPONENTS = {"postgres": "dynamodb", "qdrant": "vectors", "redis": "queue"}
+
+
+def with_original_keys(report: dict[str, object]) -> dict[str, object]:
+    """The report plus the original's `{postgres|qdrant|redis: {status: ok|error, detail, component}}`."""
+    components = report.get("components")
+    if not isinstance(components, dict):
+        return report
+    extra: dict[str, object] = {}
+    for key, ours in ORIGINAL_COMPONENTS.items():
+        if (state := components.get(ours)) is not None:
+            detail = None if state == "ok" else f"{ours} is {state}"
+            extra[key] = {"status": "ok" if state == "ok" else "error", "detail": detail, "component": ours}
+    return {**report, **extra}
+
 
 class HealthService:
     def __init__(

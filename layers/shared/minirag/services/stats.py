@@ -73,13 +73,14 @@ class StatsService:
         self._clock = clock
         self._prices = prices
 
-    def _window(self, principal: Principal, days: int) -> list[dict[str, Any]]:
-        """Both kinds of daily rows of the last `days` days: one query, for routes that need both."""
+    def _window(self, principal: Principal, days: int | None) -> list[dict[str, Any]]:
+        """Both kinds of daily rows of the last `days` days (None: every day, as the original MiniRAG's
+        usage routes answered without `days`): one query, for routes that need both."""
         today = self._clock.now().date()
-        first = (today - timedelta(days=max(days, 1) - 1)).isoformat()
+        first = "0001-01-01" if days is None else (today - timedelta(days=max(days, 1) - 1)).isoformat()
         return self._stats.days(tenant_id=principal.tenant_id, first_day=first, last_day=today.isoformat())
 
-    def _rows(self, principal: Principal, days: int, kind: str) -> list[dict[str, Any]]:
+    def _rows(self, principal: Principal, days: int | None, kind: str) -> list[dict[str, Any]]:
         return _of_kind(self._window(principal, days), kind)
 
     def overview(self, principal: Principal) -> dict[str, Any]:
@@ -97,7 +98,7 @@ class StatsService:
             "embedding_tokens": int(totals["embedding_tokens"]),
         }
 
-    def usage(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+    def usage(self, principal: Principal, days: int | None) -> list[dict[str, Any]]:
         rows = sorted(self._rows(principal, days, "model"), key=lambda r: (r["day"], r["model"]))
         return [
             {
@@ -111,7 +112,7 @@ class StatsService:
             for r in rows
         ]
 
-    def by_model(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+    def by_model(self, principal: Principal, days: int | None) -> list[dict[str, Any]]:
         return self._model_totals(self._rows(principal, days, "model"))
 
     def _model_totals(self, model_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ class StatsService:
             )
         return out
 
-    def by_bot(self, principal: Principal, days: int) -> list[dict[str, Any]]:
+    def by_bot(self, principal: Principal, days: int | None) -> list[dict[str, Any]]:
         return self._named_bots(principal, _bot_totals(self._rows(principal, days, "bot")))
 
     def _named_bots(

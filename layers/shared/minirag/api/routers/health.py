@@ -3,6 +3,7 @@ from fastapi import APIRouter, Request
 from minirag.api.deps import PrincipalDep, ServicesDep
 from minirag.domain.roles import Role
 from minirag.services.guards import require_role
+from minirag.services.health import with_original_keys
 
 router = APIRouter()
 
@@ -15,7 +16,7 @@ def health() -> dict[str, str]:
 @router.get("/v1/system/health")
 def system_health(services: ServicesDep, request: Request) -> dict[str, object]:
     """With the API's version, which /openapi.json publishes anyway (the dashboard's Settings shows it)."""
-    return {**services.health.check(), "version": request.app.version}
+    return with_original_keys({**services.health.check(), "version": request.app.version})
 
 
 @router.get("/v1/system/health/detailed")
@@ -23,7 +24,7 @@ def system_health_detailed(
     services: ServicesDep, principal: PrincipalDep, request: Request
 ) -> dict[str, object]:
     require_role(principal, Role.ADMIN)
-    report = {**services.health.check(), "version": request.app.version}
+    report = with_original_keys({**services.health.check(), "version": request.app.version})
     settings = services.settings
     report["queues"] = services.health.queue_depths()
     report["configuration"] = {

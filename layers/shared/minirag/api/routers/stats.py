@@ -6,6 +6,9 @@ from minirag.api.deps import PrincipalDep, ServicesDep
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 Days = Annotated[int, Query(ge=1, le=366)]
+# The usage routes of the original MiniRAG answered for all time when `days` was left out (its dashboard's
+# "All time" choice sends none); cost-estimate and feedback keep their 30-day default, as there.
+AllTimeDays = Annotated[int | None, Query(ge=1, le=366)]
 
 
 @router.get("/overview")
@@ -14,17 +17,21 @@ def overview(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.get("/usage")
-def usage(services: ServicesDep, principal: PrincipalDep, days: Days = 30) -> list[dict[str, Any]]:
+def usage(services: ServicesDep, principal: PrincipalDep, days: AllTimeDays = None) -> list[dict[str, Any]]:
     return services.stats.usage(principal, days)
 
 
 @router.get("/usage/by-bot")
-def usage_by_bot(services: ServicesDep, principal: PrincipalDep, days: Days = 30) -> list[dict[str, Any]]:
+def usage_by_bot(
+    services: ServicesDep, principal: PrincipalDep, days: AllTimeDays = None
+) -> list[dict[str, Any]]:
     return services.stats.by_bot(principal, days)
 
 
 @router.get("/usage/by-model")
-def usage_by_model(services: ServicesDep, principal: PrincipalDep, days: Days = 30) -> list[dict[str, Any]]:
+def usage_by_model(
+    services: ServicesDep, principal: PrincipalDep, days: AllTimeDays = None
+) -> list[dict[str, Any]]:
     return services.stats.by_model(principal, days)
 
 
