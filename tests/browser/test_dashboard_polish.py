@@ -9,10 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
+from tests.browser.conftest import screenshot
 from tests.browser.steps import go, sign_in
 from tests.support.api import signup
+from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
+from tests.support.worker import IngestWorker
 
 pytestmark = pytest.mark.browser
+ANSWER_WAIT_MS = 90_000  # the first answer of a run loads the offline models (or litellm) on a loaded box
 
 
 def test_settings_shows_queues_models_version_and_api_docs(
@@ -48,3 +52,90 @@ def test_settings_shows_queues_models_version_and_api_docs(
     docs = page.get_by_role("link", name="Interactive API docs (/docs)")
     assert docs.get_attribute("href") == f"{app_url}/docs"
     assert json.loads(page.request.get(f"{app_url}/openapi.json").text())["info"]["title"] == "MiniRAG"
+
+
+def _ask(page: Any, question: str) -> Any:
+    ask = page.get_by_role("textbox", name="Message")
+    ask.fill(question)
+    ask.press("Enter")
+    return page.locator(".msg.assistant").last
+
+
+def test_try_it_lists_the_cited_passages_first_and_the_rest_behind_a_toggle(
+    page: Any, app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Handbook bot", top_k=5)
+    ingest(client, worker, tenant, add_text(client, tenant, bot_id, HANDBOOK, name="Handbook"))
+    for name, text in EXTRA_NOTES.items():
+        ingest(client, worker, tenant, add_text(client, tenant, bot_id, text, name=name))
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="Open").click()
+
+    answer = _ask(page, "How many days of paid holiday do I get?")
+    expect(answer.locator(".text")).to_contain_text("27 days", timeout=ANSWER_WAIT_MS)
+    expect(answer.get_by_role("button", name="Helpful", exact=True)).to_be_visible(timeout=ANSWER_WAIT_MS)
+    chat_id = client.get("/v1/chat", headers=tenant.headers).json()[0]["id"]
+    stored = client.get(f"/v1/chat/{chat_id}/messages", headers=tenant.headers).json()[-1]
+    cited = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", stored["content"])))
+    assert cited and len(stored["sources"]) > len(cited), stored
+
+    listed = answer.get_by_role("list", name="Sources").locator("li")
+    expect(listed).to_have_count(len(cited))
+    expect(listed.first).to_contain_text("[1] Handbook")
+    expect(listed.first).to_contain_text(re.compile(r"relevance \d"))
+    markers = answer.locator(".text .cite").all_inner_texts()
+    assert list(dict.fromkeys(markers)) == [f"[{i}]" for i in range(1, len(cited) + 1)]
+    rest = len(stored["sources"]) - len(cited)
+    toggle = answer.get_by_text(f"{rest} more retrieved passage{'s' if rest > 1 else ''}")
+    others = answer.get_by_role("list", name="Other retrieved passages")
+    expect(others).to_be_hidden()
+    toggle.click()
+    expect(others.locator("li")).to_have_count(rest)
+    expect(others.locator("li").first).to_contain_text("relevance")
+    screenshot(page, "try-it-citations")
+
+
+def test_a_failed_turn_reads_as_an_error_without_feedback_or_an_empty_bubble(
+    page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    make_bot(client, tenant, name="Keyless", model="openai/gpt-4o-mini")
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="Open").click()
+
+    refused = _ask(page, "Hello?")  # a 422 before any streaming: the model has no key
+    expect(refused.locator(".turn-error")).to_contain_text(
+        "No answer. The model 'openai/gpt-4o-mini' needs an API key", timeout=ANSWER_WAIT_MS
+    )
+    expect(refused.locator(".text")).to_be_hidden()
+    expect(refused.get_by_role("button", name="Helpful", exact=True)).to_have_count(0)
+
+    passage = {
+        "n": 1,
+        "chunk_id": "c",
+        "source_id": "s",
+        "source_name": "Notes",
+        "content": "x",
+        "score": 0.5,
+    }
+    frames = (
+        f"event: sources\ndata: {json.dumps({'sources': [passage]})}\n\n"
+        'event: error\ndata: {"detail":"the model provider failed","message_id":"m1","chat_id":"c1"}\n\n'
+    )
+    page.route("**/v1/chat", lambda route: route.fulfill(body=frames, content_type="text/event-stream"))
+    failed = _ask(page, "And now?")
+    expect(failed.locator(".turn-error")).to_have_text("No answer. The model provider failed.")
+    expect(failed.locator(".text")).to_be_hidden()
+    expect(failed.locator("details")).to_be_hidden()
+    expect(failed.get_by_role("button", name="Helpful", exact=True)).to_be_hidden()
+    screenshot(page, "try-it-error")
+
+
+EXTRA_NOTES = {
+    "Office": "The office opens at 8 and closes at 18. Visitors sign in at the front desk.",
+    "Parking": "Parking spaces are assigned by facilities. Bicycles go in the basement.",
+    "Canteen": "The canteen serves lunch from 12 to 14. Vegetarian dishes are available daily.",
+}
