@@ -3,6 +3,7 @@ errors that a person can act on."""
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.steps import go, sign_in
 from tests.support.api import signup
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
+from tests.support.sites import serve_site
 from tests.support.worker import IngestWorker
 
 pytestmark = pytest.mark.browser
@@ -139,3 +141,50 @@ EXTRA_NOTES = {
     "Parking": "Parking spaces are assigned by facilities. Bicycles go in the basement.",
     "Canteen": "The canteen serves lunch from 12 to 14. Vegetarian dishes are available daily.",
 }
+
+
+def test_sources_show_states_urls_and_chunks_without_widening_the_page(
+    new_page: Callable[..., Any], app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Site bot")
+    notes = add_text(client, tenant, bot_id, "Short note about parking.", name="Note")
+    ingest(client, worker, tenant, notes)
+    again = ingest(client, worker, tenant, notes)  # unchanged content: ready, nothing embedded this time
+    assert again["status"] == "ready" and again["chunk_count"] == 1
+    long_path = "/handbook/" + "-".join(["a-really-long-path-segment"] * 8)
+    with serve_site() as site:
+        site.add(long_path, "<html><body><h1>Holidays</h1><p>27 days a year.</p></body></html>")
+        sitemap = site.add(
+            "/sitemap.xml",
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{site.base}{long_path}</loc></url></urlset>",
+            "application/xml",
+        )
+        for name, kind, url in (
+            ("Gone", "url", site.base + "/missing"),
+            ("Site map", "sitemap", sitemap),
+        ):
+            body = {"bot_profile_id": bot_id, "name": name, "source_type": kind, "config": {"url": url}}
+            created = client.post("/v1/sources", json=body, headers=tenant.headers).json()
+            ingest(client, worker, tenant, created["id"])
+        worker.drain()
+
+    page = new_page(width=1366, height=900)
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Sources")
+    note, gone, sitemap_row = (page.locator(f"tr[data-source='{n}']") for n in ("Note", "Gone", "Site map"))
+    expect(note.locator(".badge.status")).to_have_text("ready")
+    expect(note.locator("progress")).to_have_attribute("value", "100")
+    expect(note).to_contain_text("1 chunk")
+    expect(note).not_to_contain_text("1 chunks")
+    expect(gone.locator(".badge.status")).to_have_text("error")
+    expect(gone.locator("progress")).to_have_count(0)
+    expect(gone.get_by_role("link", name=f"{site.base}/missing")).to_be_visible()
+    expect(page.locator("progress:indeterminate")).to_have_count(0)
+    expect(sitemap_row.get_by_role("link", name=sitemap)).to_be_visible()
+
+    sitemap_row.get_by_role("button", name="Site map").click()
+    expect(sitemap_row.locator("ul.children li")).to_contain_text(re.compile(r"\b1 chunk(?!s)"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "sources-states")

@@ -66,7 +66,38 @@ export function sourcesPage() {
 
     percent(source) {
       const { done, total } = source.progress || {};
+      if (source.status === 'ready') return 100;
       return total ? Math.round((100 * done) / total) : 0;
+    },
+
+    /** A bar only while it means something: working (without a total yet: indeterminate) or ready (full). */
+    bar(source) {
+      if (this.busy(source)) return source.progress && source.progress.total ? 'determinate' : 'indeterminate';
+      return source.status === 'ready' ? 'determinate' : 'none';
+    },
+
+    /** "3/10" embedding batches; nothing when there were none (a re-ingest of unchanged content). */
+    progressText(source) {
+      const { done, total } = source.progress || {};
+      if (total) return `${done}/${total}`;
+      return this.busy(source) ? 'starting' : '';
+    },
+
+    chunks(count) {
+      return `${count || 0} ${count === 1 ? 'chunk' : 'chunks'}`;
+    },
+
+    /** The page, sitemap or remote a source reads from, when it has one. */
+    url(source) {
+      const config = source.config || {};
+      const url = config.url || config.base_url || '';
+      return /^https?:\/\//i.test(url) ? url : ''; // a link, so never a javascript: one
+    },
+
+    /** A sitemap's child is often named by its URL: then the URL is not repeated under it. */
+    childUrl(child) {
+      const url = this.url(child);
+      return url && !url.startsWith(child.name) ? url : '';
     },
 
     busy(source) {
