@@ -79,6 +79,7 @@ OPTIONAL = {
     "rich": "httpx's command line (httpx[cli])",
     "sniffio": "anyio detects the async library with it when present",
     "setuptools": "the virtualenv's distutils hack (a .pth file), not the code",
+    "brotli": "urllib3 and httpx decode brotli only when it is installed (locust, for make load, brings it)",
 }
 
 _IMPORTED = """

@@ -382,9 +382,10 @@ def test_the_cli_serves_health_and_stops_cleanly(tmp_path: Path, stop_signal: si
     command = [sys.executable, "-m", "scripts.localcloud", "--port", str(port), "--aws-port", "0"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
     try:
-        status = _wait_for_health(f"http://127.0.0.1:{port}/health", process, timeout=30)
+        # start-up includes DynamoDB Local's JVM (4 to 12 s on a loaded 2-core box)
+        status = _wait_for_health(f"http://127.0.0.1:{port}/health", process, timeout=120)
         process.send_signal(stop_signal)
-        output, _ = process.communicate(timeout=10)
+        output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
