@@ -93,6 +93,13 @@ class BotPublic(PublicModel):
     updated_at: datetime
 
 
+class BotModelCheck(PublicModel):
+    """Whether a chat with the bot can reach its model as configured; `problem` says what to set if not."""
+
+    ready: bool
+    problem: str | None
+
+
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 

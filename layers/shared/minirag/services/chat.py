@@ -16,7 +16,13 @@ from minirag.domain.chat import (
     SourcesEvent,
     Usage,
 )
-from minirag.domain.errors import MiniRAGError, ModelError, NotFoundError, PermissionDeniedError
+from minirag.domain.errors import (
+    MiniRAGError,
+    ModelConfigurationError,
+    ModelError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
@@ -103,6 +109,17 @@ class ChatService(ChatReader):
             timeout_s=self._model_timeout_s,
         )
         return PreparedTurn(chat=chat, bot=bot, question=question, citations=cited, request=request)
+
+    def model_problem(self, principal: Principal, bot_id: str) -> str | None:
+        """Why a chat with this bot would be refused as misconfigured (its model's provider has no key in
+        the bot or the server's environment, say), or None; asked without storing anything."""
+        bot = self._bot(principal, bot_id)
+        credentials = self._credentials(bot)
+        try:
+            self._model.check(model=bot.model, api_key=credentials.api_key, api_base=credentials.api_base)
+        except ModelConfigurationError as exc:
+            return exc.detail
+        return None
 
     def _bot(self, principal: Principal, bot_id: str) -> BotProfile:
         if principal.kind == "widget" and principal.scopes.get("bot_id") != bot_id:

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, status
 
 from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.knowledge_schemas import BotCreate, BotPublic, BotUpdate
+from minirag.api.knowledge_schemas import BotCreate, BotModelCheck, BotPublic, BotUpdate
 from minirag.api.paging import PagerDep
 
 router = APIRouter(prefix="/v1/bot-profiles", tags=["bot-profiles"])
@@ -25,6 +25,12 @@ def list_bots(
 @router.get("/{bot_id}")
 def get_bot(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> BotPublic:
     return BotPublic.of(services.bots.get(principal, bot_id))
+
+
+@router.get("/{bot_id}/model-check")
+def check_bot_model(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> BotModelCheck:
+    problem = services.chat.model_problem(principal, bot_id)
+    return BotModelCheck(ready=problem is None, problem=problem)
 
 
 @router.patch("/{bot_id}")

@@ -1,6 +1,9 @@
+from dataclasses import fields
+
 from fastapi import APIRouter, Request
 
 from minirag.api.deps import PrincipalDep, ServicesDep
+from minirag.domain.knowledge import BotProfile
 from minirag.domain.roles import Role
 from minirag.services.guards import require_role
 from minirag.services.health import with_original_keys
@@ -36,4 +39,21 @@ def system_health_detailed(
         "fusion": settings.retrieval_fusion,
         "vector_store": "qdrant server" if settings.qdrant_url else "embedded",
     }
+    report["bot_defaults"] = _bot_defaults(services)
     return report
+
+
+def _bot_defaults(services: ServicesDep) -> dict[str, object]:
+    """What a bot's blank fields mean (the dashboard's bot form shows them as placeholders)."""
+    settings = services.settings
+    built_in = {
+        f.name: f.default for f in fields(BotProfile) if f.name in ("temperature", "max_tokens", "top_k")
+    }
+    return {
+        "model": settings.default_model,
+        "embedding_model": settings.default_embedding_model,
+        **built_in,
+        "chunk_size": settings.default_chunk_tokens,
+        "chunk_overlap": settings.default_chunk_overlap,
+        "retrieval_mode": settings.retrieval_mode,
+    }
