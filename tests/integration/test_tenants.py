@@ -76,7 +76,6 @@ def test_signup_validation_errors(client: TestClient) -> None:
         ({**good, "owner_email": "not-an-email"}, 422),
         ({**good, "tenant_name": ""}, 422),
         ({**good, "tenant_name": 42}, 422),
-        ({**good, "unexpected": True}, 422),
         ({k: v for k, v in good.items() if k != "owner_email"}, 422),
     ]
     for body, status in cases:
