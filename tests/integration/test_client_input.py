@@ -187,6 +187,9 @@ def test_a_widget_refusal_carries_no_wildcard_cors_header(wildcard_cors: TestCli
     answered = wildcard_cors.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hi"}, headers=good)
     assert answered.status_code == 200, answered.text
     assert answered.headers["access-control-allow-origin"] == "https://shop.example"
+    unknown = {"Authorization": "Bearer mrwk_not-a-real-key", "Origin": "https://evil.example"}
+    no_key = wildcard_cors.post("/v1/chat", json={"bot_profile_id": bot_id, "message": "hi"}, headers=unknown)
+    assert no_key.status_code == 401 and no_key.headers["access-control-allow-origin"] == "*"  # says nothing
     dashboard = wildcard_cors.get(
         "/v1/chat", headers={**tenant.headers, "Origin": "https://anywhere.example"}
     )

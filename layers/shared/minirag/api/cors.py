@@ -4,7 +4,8 @@ The dashboard's origins come from settings (CORSMiddleware). A widget is embedde
 settings cannot list, so for the three widget routes the preflight is answered for any origin, and the actual
 response carries Access-Control-Allow-Origin only when the widget key allowed that origin (deps.py records it).
 A request made with a widget key is judged by the key alone, even when the dashboard's origins are `*`:
-CORSMiddleware's `Access-Control-Allow-Origin: *` is taken off its answers (a 403 included).
+CORSMiddleware's `Access-Control-Allow-Origin: *` is taken off its answers (a 403 included), except a 401
+for a key that does not exist (the widget shows that error; it tells a page nothing).
 """
 
 import re
@@ -50,12 +51,13 @@ class WidgetCorsMiddleware:
         async def send_with_origin(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer = MutableHeaders(scope=message)
-                for name in ("access-control-allow-origin", "access-control-allow-credentials"):
-                    if name in answer:
-                        del answer[name]
                 if scope["state"].get("widget_origin") == origin:
                     answer["access-control-allow-origin"] = origin
                     answer["vary"] = "Origin"
+                elif message["status"] != 401:  # a key that is no key reveals nothing; a real key's
+                    for name in ("access-control-allow-origin", "access-control-allow-credentials"):
+                        if name in answer:  # answers are for its own origins only
+                            del answer[name]
             await send(message)
 
         await self.app(scope, receive, send_with_origin)
