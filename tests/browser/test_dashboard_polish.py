@@ -188,3 +188,39 @@ def test_sources_show_states_urls_and_chunks_without_widening_the_page(
     expect(sitemap_row.locator("ul.children li")).to_contain_text(re.compile(r"\b1 chunk(?!s)"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "sources-states")
+
+
+def test_the_bot_form_shows_defaults_and_says_when_the_model_has_no_key(
+    page: Any, app_url: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    tenant = signup(client)
+    defaults = client.get("/v1/system/health/detailed", headers=tenant.headers).json()["bot_defaults"]
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="New bot").click()
+    form = page.get_by_role("form", name="Bot profile")
+    for label, field in (
+        ("Temperature", "temperature"),
+        ("Max tokens", "max_tokens"),
+        ("Top k", "top_k"),
+        ("Chunk size (tokens)", "chunk_size"),
+        ("Chunk overlap", "chunk_overlap"),
+        ("Chat model", "model"),
+    ):
+        expect(form.get_by_label(label)).to_have_attribute("placeholder", str(defaults[field]))
+    expect(form.get_by_label("Score threshold")).to_have_attribute("placeholder", "none")
+
+    form.get_by_label("Name").fill("Keyless")
+    form.get_by_label("Chat model").fill("openai/gpt-4o-mini")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Keyless", level=2)).to_be_visible()
+    note = page.get_by_role("status").filter(has_text="This bot cannot answer yet.")
+    expect(note).to_contain_text("OPENAI_API_KEY", timeout=ANSWER_WAIT_MS)
+    screenshot(page, "bot-no-key")
+
+    page.get_by_role("button", name="Edit").click()
+    form.get_by_label("API key", exact=True).fill("sk-test")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Keyless", level=2)).to_be_visible()
+    expect(note).to_be_hidden()

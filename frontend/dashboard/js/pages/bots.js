@@ -26,6 +26,8 @@ export function botsPage() {
     editing: null, // null | 'new' | bot id
     form: blankForm(),
     confirming: null,
+    defaults: {}, // what blank fields stand for (GET /v1/system/health/detailed: bot_defaults)
+    modelProblems: {}, // bot id -> why its model cannot answer (GET /v1/bot-profiles/{id}/model-check)
 
     async init() {
       await this.load();
@@ -46,6 +48,37 @@ export function botsPage() {
       this.editing = null;
       this.tab = 'try';
       this.$nextTick(() => (this.selected = this.bots.find((b) => b.id === id) || null));
+      this.checkModel(id);
+    },
+
+    /** Asks whether a chat with the bot would be refused for want of a key; no hint from an older server. */
+    async checkModel(id) {
+      try {
+        const check = await api.get(`/v1/bot-profiles/${id}/model-check`);
+        this.modelProblems = { ...this.modelProblems, [id]: check.ready ? '' : check.problem };
+      } catch {
+        this.modelProblems = { ...this.modelProblems, [id]: '' };
+      }
+    },
+
+    modelProblem(bot) {
+      return (bot && this.modelProblems[bot.id]) || '';
+    },
+
+    async loadDefaults() {
+      if (Object.keys(this.defaults).length) return;
+      try {
+        this.defaults = (await api.get('/v1/system/health/detailed')).bot_defaults || {};
+      } catch {
+        this.defaults = {};
+      }
+    },
+
+    /** "0.2" for a blank temperature, from the server's defaults; a blank score threshold means none. */
+    placeholder(field) {
+      if (field === 'score_threshold') return 'none';
+      const value = this.defaults[field];
+      return value === undefined || value === null ? '' : String(value);
     },
 
     close() {
@@ -60,6 +93,7 @@ export function botsPage() {
       this.selected = null;
       this.form = blankForm();
       this.editing = 'new';
+      this.loadDefaults();
     },
 
     startEdit(bot) {
@@ -67,6 +101,7 @@ export function botsPage() {
       for (const f of [...TEXTS, ...NUMBERS]) form[f] = bot[f] ?? '';
       this.form = form;
       this.editing = bot.id;
+      this.loadDefaults();
     },
 
     cancelEdit() {
