@@ -723,11 +723,10 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
   }
 
   function startAll() {
-    var script =
-      scriptEl && scriptEl.hasAttribute('data-bot-id')
-        ? scriptEl
-        : document.querySelector('script[data-bot-id][src*="minirag-widget"]');
-    if (script) start(readConfig(script));
+    // A tag without data-bot-id only loads the script for <minirag-widget> elements; it starts no widget
+    // of its own (another tag's widget is that tag's to start).
+    var script = scriptEl || document.querySelector('script[data-bot-id][src*="minirag-widget"]');
+    if (script && script.hasAttribute('data-bot-id')) start(readConfig(script));
     document.querySelectorAll('minirag-widget[bot-id]').forEach(function (node) {
       if (!node.shadowRoot) start(elementConfig(node), node);
     });
