@@ -12,7 +12,6 @@ from typing import Any, Literal, Self
 from moto.server import ThreadedMotoServer
 
 from scripts.emulators.processes import Emulator, start_dynamodb_local
-from scripts.localcloud.engine_warmup import warm_in_background
 from scripts.localcloud.invoke import Handler, LambdaContext, LazyHandler, make_context
 from scripts.localcloud.poller import SqsPoller
 from scripts.localcloud.provision import DEFAULT_PREFIX, Stack, aws_client, provision_stack
@@ -101,8 +100,6 @@ class LocalCloud:
             check_port_free(self._dynamodb_port)
             self._dynamodb_local = start_dynamodb_local(self._logs, port=self._dynamodb_port)
             self._dynamodb_endpoint = self._dynamodb_local.url
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-            warm_in_background(self._dynamodb_endpoint, region)
 
     def start(self) -> Self:
         self._start_dynamodb()
