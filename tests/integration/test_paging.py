@@ -157,7 +157,11 @@ def test_users_and_tokens_page(client: TestClient) -> None:
     users = [tenant.owner_id] + [add_user(client, tenant, "member")[0] for _ in range(3)]
     pages = walk(client, tenant, "/v1/users", limit=3)
     assert [len(p) for p in pages] == [3, 1]
-    assert set(ids(pages)) == set(users) and pages[0][0]["id"] == tenant.owner_id
+    assert set(ids(pages)) == set(users)
+    emails = [u["email"] for page in pages for u in page]
+    assert emails == sorted(emails), "by email, as the original MiniRAG listed users"
+    after_one = client.get("/v1/users", params={"offset": 1}, headers=tenant.headers).json()
+    assert [u["email"] for u in after_one] == emails[1:]
     for n in range(4):
         made = client.post("/v1/api-tokens", json={"name": f"ci {n}"}, headers=tenant.headers)
         assert made.status_code == 201

@@ -49,7 +49,10 @@ class Listed(Protocol):
     def created_at(self) -> datetime: ...
 
 
-def sort_key(item: Listed) -> tuple[str, str]:
+SortKey = tuple[str, str]
+
+
+def sort_key(item: Listed) -> SortKey:
     """Fixed-width UTC text, so keys compare as strings and a cursor never compares naive with aware."""
     return item.created_at.astimezone(UTC).isoformat(timespec="microseconds"), item.id
 
@@ -77,11 +80,13 @@ class Pager:
         self.offset = offset
         self.cursor = cursor
 
-    def __call__[T: Listed](self, items: Iterable[T], *, newest_first: bool = False) -> list[T]:
-        """This request's page as a bare array; the next page's cursor goes in the header. `newest_first`
-        for the lists the original MiniRAG ordered so (bots, sources, tokens, webhooks): `offset` then skips
-        the same items it skipped there."""
-        page, next_cursor = self._split(items, newest_first)
+    def __call__[T: Listed](
+        self, items: Iterable[T], *, newest_first: bool = False, key: Callable[[T], SortKey] = sort_key
+    ) -> list[T]:
+        """This request's page as a bare array; the next page's cursor goes in the header. In the original
+        MiniRAG's order, so that `offset` skips the same items: `newest_first` for bots, sources, tokens and
+        webhooks, `key` for another unique order (users by email)."""
+        page, next_cursor = self._split(items, newest_first, key)
         self.send_cursor(next_cursor)
         return page
 
@@ -94,19 +99,21 @@ class Pager:
         page, next_cursor = self._split(items)
         return Page(items=[public(item) for item in page], next_cursor=next_cursor)
 
-    def _split[T: Listed](self, items: Iterable[T], newest_first: bool = False) -> tuple[list[T], str | None]:
+    def _split[T: Listed](
+        self, items: Iterable[T], newest_first: bool = False, key: Callable[[T], SortKey] = sort_key
+    ) -> tuple[list[T], str | None]:
         """Decoded only now, after the service call, so a bad cursor never hides a 403 or a 404."""
-        ordered = sorted(items, key=sort_key, reverse=newest_first)
+        ordered = sorted(items, key=key, reverse=newest_first)
         if self.cursor:
             after = self._after(self.cursor)
-            ordered = [item for item in ordered if _beyond(sort_key(item), after, newest_first)]
+            ordered = [item for item in ordered if _beyond(key(item), after, newest_first)]
         ordered = ordered[self.offset :]
         if self.limit is None or len(ordered) <= self.limit:
             return ordered[: self.limit], None
         page = ordered[: self.limit]
-        created, last_id = sort_key(page[-1])
-        key = {"p": self._path, "c": created, "i": last_id}
-        return page, self._box.encode_cursor(self._tenant_id, key)
+        first, last_id = key(page[-1])
+        position = {"p": self._path, "c": first, "i": last_id}
+        return page, self._box.encode_cursor(self._tenant_id, position)
 
     def _after(self, cursor: str) -> tuple[str, str]:
         key: dict[str, Any] = self._box.decode_cursor(self._tenant_id, cursor)
@@ -116,7 +123,7 @@ class Pager:
         return created, last_id
 
 
-def _beyond(key: tuple[str, str], cursor: tuple[str, str], newest_first: bool) -> bool:
+def _beyond(key: SortKey, cursor: SortKey, newest_first: bool) -> bool:
     """Whether an item comes after the cursor's item in the list's order."""
     return key < cursor if newest_first else key > cursor
 

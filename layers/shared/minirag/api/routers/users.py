@@ -22,7 +22,8 @@ def create_user(body: UserCreate, services: ServicesDep, principal: PrincipalDep
 
 @router.get("")
 def list_users(services: ServicesDep, principal: PrincipalDep, page: PagerDep) -> list[UserPublic]:
-    return [UserPublic.of(u) for u in page(services.users.list(principal))]
+    """By email, as the original MiniRAG listed users."""
+    return [UserPublic.of(u) for u in page(services.users.list(principal), key=lambda u: (u.email, u.id))]
 
 
 @router.get("/{user_id}")
