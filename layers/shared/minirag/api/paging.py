@@ -4,7 +4,7 @@ Sources fold their children's totals into parents, and bots, users, tokens, webh
 handful per tenant, so each service reads its list whole in one query and the route pages it here: as a
 bare array with the `X-Next-Cursor` header (the routes kept in the original MiniRAG's shape) or as a
 `{items, next_cursor}` envelope (every other list). The cursor is the last item's sort key
-(created_at, id), sealed by the tenant's `SecretBox` cursor and bound to the path that issued it, so
+((created_at, id), or the list's own unique order such as (email, id)), sealed by the tenant's `SecretBox` cursor and bound to the path that issued it, so
 items added or removed between two requests neither repeat nor go missing on the next page.
 
 Every list also takes the original MiniRAG's paging: `offset` skips that many items (after the cursor, when
