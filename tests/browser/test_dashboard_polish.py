@@ -224,3 +224,40 @@ def test_the_bot_form_shows_defaults_and_says_when_the_model_has_no_key(
     form.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="Keyless", level=2)).to_be_visible()
     expect(note).to_be_hidden()
+
+
+def test_validation_errors_show_under_their_fields_in_plain_words(
+    page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    hook = {"url": "http://127.0.0.1:9/hooks/minirag", "events": ["chat.message"]}
+    assert client.post("/v1/webhooks", json=hook, headers=tenant.headers).status_code == 201
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Webhooks")
+    page.get_by_role("button", name="Edit").click()
+    form = page.get_by_role("form", name="Webhook")
+    form.get_by_label("chat.message").uncheck()
+    with page.expect_response(lambda r: "/v1/webhooks/" in r.url and r.request.method == "PATCH") as sent:
+        form.get_by_role("button", name="Save").click()
+    assert sent.value.status == 422  # the API's pydantic list: events must not be empty
+
+    events = form.locator("fieldset[data-field='events']")
+    expect(events).to_have_attribute("aria-invalid", "true")
+    expect(form.locator(".field-error")).to_have_text("Choose at least 1.")
+    expect(page.get_by_role("alert").first).to_have_text("Please correct the fields marked below.")
+    expect(page.locator("main")).not_to_contain_text("after validation")
+    screenshot(page, "webhook-validation")
+
+    form.get_by_label("source.failed").check()
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_be_hidden()
+    expect(page.locator(".field-error")).to_have_count(0)
+    assert client.get("/v1/webhooks", headers=tenant.headers).json()[0]["events"] == ["source.failed"]
+
+    page.get_by_role("button", name="New webhook").click()  # none ticked on create: said before sending
+    form.get_by_label("URL").fill("http://127.0.0.1:9/other")
+    for event in ("source.ingested", "source.failed", "chat.message"):
+        form.get_by_label(event).uncheck()
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".field-error")).to_have_text("Choose at least 1.")
+    assert len(client.get("/v1/webhooks", headers=tenant.headers).json()) == 1

@@ -1,5 +1,6 @@
 // The one place that talks HTTP: base URL from config.json, bearer token, error shapes, uploads, downloads.
 import { readEvents } from './sse.js';
+import { summary } from './validation.js';
 
 const state = { base: '', widgetScriptUrl: '', token: null, onUnauthorized: () => {} };
 
@@ -21,9 +22,7 @@ export class ApiError extends Error {
 export function describe(detail) {
   if (!detail) return '';
   if (typeof detail === 'string') return detail;
-  if (Array.isArray(detail)) {
-    return detail.map((p) => `${(p.loc || []).filter((l) => l !== 'body').join('.')}: ${p.msg}`).join('; ');
-  }
+  if (Array.isArray(detail)) return summary(detail);
   return JSON.stringify(detail);
 }
 

@@ -1,5 +1,6 @@
 // What every page component shares: formatting helpers and one way of reporting API failures.
 import { helpers } from './format.js';
+import { clearFieldErrors, showFieldErrors } from './validation.js';
 
 export function page(extra) {
   const base = {
@@ -8,13 +9,18 @@ export function page(extra) {
     unavailable: false,
     loading: false,
 
-    /** Runs `work`; a route the server lacks sets `unavailable`, any other failure sets `error`. */
+    /**
+     * Runs `work`; a route the server lacks sets `unavailable`, a 422 list marks the form fields it is about,
+     * any other failure sets `error`.
+     */
     async attempt(work) {
       this.error = '';
+      clearFieldErrors(this.$root);
       try {
         return await work();
       } catch (e) {
         if (e.missingRoute) this.unavailable = true;
+        else if (e.status === 422 && Array.isArray(e.detail)) this.error = showFieldErrors(this.$root, e.detail);
         else this.error = e.message;
         return undefined;
       }

@@ -1,6 +1,7 @@
 // Webhooks: create (secret shown once), edit, delete, test ping, delivery log, redeliver.
 import * as api from '../api.js';
 import { page } from '../page.js';
+import { clearFieldErrors, showFieldErrors } from '../validation.js';
 
 export const EVENTS = ['source.ingested', 'source.failed', 'chat.message'];
 
@@ -46,6 +47,14 @@ export function webhooksPage() {
     },
 
     async save() {
+      if (this.editing === 'new' && !this.form.events.length) {
+        // The API takes an empty list on create (as the original did; an edit refuses it with a 422), but a
+        // webhook for no event is a mistake: said here, in the words of the edit's refusal.
+        clearFieldErrors(this.$root);
+        const none = { loc: ['body', 'events'], type: 'too_short', input: [], ctx: { min_length: 1 } };
+        this.error = showFieldErrors(this.$root, [none]);
+        return;
+      }
       const body = {
         url: this.form.url.trim(),
         events: this.form.events,
