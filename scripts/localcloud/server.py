@@ -2,6 +2,7 @@
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from scripts.localcloud.template import ROOT
@@ -33,7 +34,14 @@ def mount_frontend(app: FastAPI) -> FastAPI:
         app.mount("/widget", StaticFiles(directory=WIDGET), name="widget")
     if has_dashboard():
         app.mount("/dashboard", StaticFiles(directory=DASHBOARD, html=True), name="dashboard")
+    if (DASHBOARD / "favicon.ico").is_file():
+        # In AWS the dashboard is the bucket's root, so /favicon.ico is its file: the same here.
+        app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app
+
+
+def _favicon() -> FileResponse:
+    return FileResponse(DASHBOARD / "favicon.ico", media_type="image/x-icon")
 
 
 def has_dashboard() -> bool:

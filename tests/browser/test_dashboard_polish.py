@@ -261,3 +261,54 @@ def test_validation_errors_show_under_their_fields_in_plain_words(
     form.get_by_role("button", name="Save").click()
     expect(form.locator(".field-error")).to_have_text("Choose at least 1.")
     assert len(client.get("/v1/webhooks", headers=tenant.headers).json()) == 1
+
+
+PAGES = [
+    "Overview",
+    "Bot profiles",
+    "Sources",
+    "Chat history",
+    "Usage",
+    "Webhooks",
+    "API tokens",
+    "Users",
+    "Settings",
+]
+
+
+WIDEST = """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392)
+  .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def go_by_menu(page: Any, label: str) -> None:
+    """On a phone the navigation is behind its Menu button, and closes again once a page is chosen."""
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    go(page, label)
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name=label, exact=True)).to_be_hidden()
+
+
+def test_every_page_fits_a_phone_and_keeps_its_navigation(
+    new_page: Callable[..., Any], app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Phone bot")
+    ingest(client, worker, tenant, add_text(client, tenant, bot_id, HANDBOOK, name="Handbook"))
+    page = new_page(width=390, height=844)
+    sign_in(page, app_url, tenant.owner_email)
+    overflowing = []
+    for label in PAGES:
+        go_by_menu(page, label)
+        page.wait_for_timeout(300)  # charts and tables settle
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide = page.evaluate(WIDEST)
+            overflowing.append(f"{label}: {width}px {wide}")
+        screenshot(page, f"phone-{label.lower().replace(' ', '-')}")
+    assert not overflowing, overflowing
+
+    icon = page.request.get(f"{app_url}/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert page.request.get(f"{app_url}/dashboard/favicon.ico").status == 200

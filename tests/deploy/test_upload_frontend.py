@@ -60,3 +60,9 @@ def test_without_the_vendored_libraries_it_says_how_to_get_them(tmp_path: Path) 
     (dashboard / "vendor").rmdir()
     with pytest.raises(RuntimeError, match=r"frontend/scripts/setup\.sh"):
         files(dashboard, widget)
+
+
+def test_the_favicon_goes_to_the_root_where_browsers_ask_for_it() -> None:
+    from scripts.build.upload_frontend import DASHBOARD, WIDGET
+
+    assert (DASHBOARD / "favicon.ico", "favicon.ico") in files(DASHBOARD, WIDGET)

@@ -17,6 +17,7 @@ export function app() {
     page: 'overview',
     params: {},
     pages: PAGES,
+    menuOpen: false, // the navigation on a narrow screen, behind its Menu button
 
     init() {
       this.route();
@@ -29,6 +30,11 @@ export function app() {
       this.params = Object.fromEntries(new URLSearchParams(query || ''));
       const title = PAGES.find((p) => p.id === this.page).label;
       document.title = `${title} · MiniRAG`;
+      this.menuOpen = false;
+    },
+
+    toggleMenu() {
+      this.menuOpen = !this.menuOpen;
     },
 
     visible(p) {
