@@ -6,7 +6,7 @@ PORT ?= 8000
 export PYTHONPATH := $(CURDIR)/layers/shared:$(CURDIR)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: venv run test lint typecheck unit integration validate clean frontend postman
+.PHONY: venv run test lint typecheck unit integration validate clean frontend postman screenshots
 
 $(VENV)/.installed: requirements.lock requirements-models.lock
 	@test -x $(PY) || "$$(scripts/find-python.sh)" -m venv $(VENV)
@@ -41,6 +41,10 @@ postman:
 
 test: venv lint typecheck validate frontend postman
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile tests
+
+# Every dashboard page at 1366 and 390 px wide into docs/screenshots/ (linked from docs/admin-guide.md).
+screenshots: venv frontend
+	MINIRAG_SCREENSHOTS=1 $(VENV)/bin/pytest -q tests/browser/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) .data .aws-sam .pytest_cache .mypy_cache .ruff_cache
