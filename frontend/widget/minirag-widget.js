@@ -436,14 +436,14 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
   };
 
   Widget.prototype.save = function () {
-    var messages = this.state.messages.slice(-MAX_STORED).map(function (m) {
+    var messages = this.state.messages.filter(worthKeeping).slice(-MAX_STORED).map(function (m) {
       return {
         role: m.role,
         content: m.content,
         sources: m.sources || [],
         id: m.id || null,
         feedback: m.feedback || null,
-        error: m.error || '',
+        error: '',
       };
     });
     try {
@@ -462,7 +462,7 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
       if (res.status === 404) return this.reset();
       if (!res.ok || this.busy) return;
       var messages = await res.json();
-      this.state.messages = messages.map(function (m) {
+      this.state.messages = messages.filter(worthKeeping).map(function (m) {
         return {
           role: m.role,
           content: m.content,
@@ -506,7 +506,19 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
       var wait = res.headers.get('Retry-After');
       return 'Too many messages. Please try again' + (wait ? ' in ' + wait + ' seconds.' : ' later.');
     }
-    return (detail || 'The assistant is unavailable') + ' (HTTP ' + res.status + ')';
+    // The developer's reason goes to the console (for the site's owner); the visitor reads plain words.
+    console.warn('[minirag-widget] HTTP ' + res.status + (detail ? ': ' + detail : ''));
+    if (res.status === 401 || res.status === 403) return 'This chat is not available on this page.';
+    if (res.status === 404) return 'This assistant is not available.';
+    if (res.status === 422) return 'The assistant is not set up to answer yet.';
+    return UNAVAILABLE;
+  }
+
+  var UNAVAILABLE = 'The assistant could not answer right now. Please try again in a moment.';
+
+  /** Failed turns are not kept: an old error bubble must not greet the visitor on the next page. */
+  function worthKeeping(m) {
+    return !(m.role === 'assistant' && m.error && !m.content);
   }
 
   Widget.prototype.send = async function () {
@@ -557,7 +569,8 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
         self.state.chatId = data.chat_id;
       } else if (event === 'error') {
         finished = true;
-        reply.error = data.detail || 'The answer failed.';
+        console.warn('[minirag-widget] the answer failed: ' + (data.detail || 'no reason given'));
+        reply.error = UNAVAILABLE;
         reply.id = data.message_id || null;
         if (data.chat_id) self.state.chatId = data.chat_id;
       }
