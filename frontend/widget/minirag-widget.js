@@ -122,7 +122,8 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
         var cite = (cites || []).filter(function (c) {
           return c.n === n;
         })[0];
-        parent.append(el('sup', { class: 'ref', title: cite ? cite.source_name : null }, ['[' + n + ']']));
+        var shown = cite && cite.shown ? cite.shown : n;
+        parent.append(el('sup', { class: 'ref', title: cite ? cite.source_name : null }, ['[' + shown + ']']));
       }
     });
     if (last < text.length) parent.append(text.slice(last));
@@ -638,13 +639,20 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     });
   };
 
+  /** The cited passages in the order the answer first cites them, each with `shown`: its number here
+   * (1, 2, ...), so an answer citing only [2] reads [1], as its list does. */
   function cited(message) {
-    var used = {};
-    (message.content.match(/\[\d{1,3}\]/g) || []).forEach(function (m) {
-      used[Number(m.slice(1, -1))] = true;
+    var byN = {};
+    (message.sources || []).forEach(function (c) {
+      byN[c.n] = c;
     });
-    return (message.sources || []).filter(function (c) {
-      return used[c.n];
+    var order = [];
+    (message.content.match(/\[\d{1,3}\]/g) || []).forEach(function (m) {
+      var c = byN[Number(m.slice(1, -1))];
+      if (c && order.indexOf(c) < 0) order.push(c);
+    });
+    return order.map(function (c, i) {
+      return Object.assign({}, c, { shown: i + 1 });
     });
   }
 
@@ -657,7 +665,7 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     }
     if (m.content || (m.pending && !m.error)) {
       var bubble = el('div', { class: 'bubble' });
-      if (m.content) bubble.append(markdown(m.content, m.sources));
+      if (m.content) bubble.append(markdown(m.content, cited(m)));
       else bubble.append(el('span', { class: 'typing', 'aria-label': 'Thinking' }, ['•••']));
       node.append(bubble);
     }
@@ -672,7 +680,7 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
             var snippet = el('span', { class: 'snip' }, [c.content || '']);
             return el('li', {}, [
               el('details', {}, [
-                el('summary', {}, [el('span', { class: 'n' }, ['[' + c.n + '] ']), c.source_name]),
+                el('summary', {}, [el('span', { class: 'n' }, ['[' + c.shown + '] ']), c.source_name]),
                 snippet,
               ]),
             ]);
