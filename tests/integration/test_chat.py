@@ -246,4 +246,6 @@ def test_vector_store_down_is_503_and_the_question_is_kept(
     assert response.status_code == 503 and response.headers["retry-after"]
     assert response.json() == {"detail": "the vector store is unavailable"}
     kept = client.get(f"/v1/chat/{chat_id}/messages", headers=tenant.headers).json()
-    assert kept[-1]["role"] == "user" and kept[-1]["content"] == "Expenses?"
+    # by content, not position: the two wirings' clocks differ (the shared one may be a test's fake)
+    assert [m["role"] for m in kept if m["content"] == "Expenses?"] == ["user"]
+    assert len(kept) == 3, "the question is kept, and no answer was stored for it"
