@@ -12,6 +12,7 @@ sizes are reached by adding documents to the same tenant, and an embedding cache
 """
 
 import argparse
+import math
 import statistics
 import threading
 import time
@@ -179,15 +180,21 @@ def new_tenant(stack: Stack, fake: FakeOpenAI, name: str) -> Tenant:
     return Tenant(headers, response.json()["id"])
 
 
+UPLOAD_MB = 3.0  # under the API's 4 MB direct-upload body limit
+
+
 def add_knowledge(stack: Stack, tenant: Tenant, chunks: int, ratio: float, seed: int) -> None:
-    data = make_corpus("md", chunks * ratio / 1_000_000, seed=seed)
-    response = stack.client.post(
-        "/v1/sources/upload",
-        data={"bot_profile_id": tenant.bot_id},
-        headers=tenant.headers,
-        files={"file": (f"knowledge-{seed}.md", data, "text/markdown")},
-    )
-    assert response.status_code == 201, response.text
+    total_mb = chunks * ratio / 1_000_000
+    parts = max(1, math.ceil(total_mb / UPLOAD_MB))
+    for part in range(parts):
+        data = make_corpus("md", total_mb / parts, seed=seed * 1000 + part)
+        response = stack.client.post(
+            "/v1/sources/upload",
+            data={"bot_profile_id": tenant.bot_id},
+            headers=tenant.headers,
+            files={"file": (f"knowledge-{seed}-{part}.md", data, "text/markdown")},
+        )
+        assert response.status_code == 201, response.text
     stack.worker.drain(max_rounds=100_000)
     sources = stack.client.get(
         "/v1/sources", params={"bot_profile_id": tenant.bot_id}, headers=tenant.headers
