@@ -27,7 +27,9 @@ CACHE = Path(os.environ.get("MINIRAG_EMULATORS_CACHE", Path.home() / ".cache" / 
 LOCALSTACK_REQUIREMENTS = HERE / "localstack-requirements.txt"
 DYNAMODB_PACKAGE = HERE / "dynamodb"
 LOCALSTACK_SERVICES = "sqs,s3,scheduler,secretsmanager,sts"
-PYTHON = os.environ.get("PYTHON") or shutil.which("python3.13") or sys.executable
+# The interpreter our own virtualenv was made from (Python 3.13): a pyenv shim named python3.13 on PATH
+# may exist and still fail when 3.13 is not pyenv's selected version.
+PYTHON = os.environ.get("PYTHON") or getattr(sys, "_base_executable", "") or sys.executable
 
 
 def free_port() -> int:
