@@ -77,9 +77,10 @@ verify-build: venv
 coldstart: venv
 	$(PY) -m benchmarks.coldstart --write
 
-# The CI gate: zip functions only, API handler import (CPU time) at most 1.0 s.
+# The CI gate: zip functions only, API handler import (CPU time) at most 2x the framework it stands on
+# (FastAPI, Mangum, botocore, PynamoDB, pydantic-settings, httpx), measured in the same run.
 coldstart-check: venv
-	$(PY) -m benchmarks.coldstart --runs 5 --functions ApiFunction WebhookFunction RefreshFunction --max-api-init 1.0
+	$(PY) -m benchmarks.coldstart --runs 5 --functions ApiFunction WebhookFunction RefreshFunction --max-api-ratio 2.0
 
 test-emulators: venv
 	$(PY) -m scripts.emulators test tests/integration -q -n 2 --dist loadfile

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from minirag.adapters import aws
 from minirag.adapters.dynamodb.bots import DynamoBotRepository
 from minirag.adapters.dynamodb.chats import DynamoChatRepository
 from minirag.adapters.dynamodb.evaluations import DynamoEvaluationRepository
@@ -115,9 +115,9 @@ def dynamo_config(settings: Settings) -> DynamoConfig:
 
 
 def aws_client(settings: Settings, service: str) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
+    return aws.aws_client(
         service,
-        region_name=settings.aws_region,
+        region=settings.aws_region,
         endpoint_url=settings.aws_endpoint_url,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10),
     )

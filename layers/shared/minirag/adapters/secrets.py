@@ -6,10 +6,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from minirag.adapters.aws import aws_client
 from minirag.config import Settings
 from minirag.security.crypto import new_fernet_key
 
@@ -35,9 +35,7 @@ def _split(keys: str) -> list[str]:
 
 
 def _from_secrets_manager(settings: Settings) -> KeyMaterial:
-    client = boto3.client(
-        "secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-    )
+    client = aws_client("secretsmanager", region=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
     value = json.loads(client.get_secret_value(SecretId=settings.secrets_arn or "")["SecretString"])
     return from_secret_value(value)
 
@@ -72,9 +70,7 @@ def qdrant_api_key(settings: Settings) -> str | None:
     """The Qdrant API key: given directly, or read from Secrets Manager (a plain string or {"api_key": ...})."""
     if settings.qdrant_api_key or not settings.qdrant_api_key_secret_arn:
         return settings.qdrant_api_key
-    client = boto3.client(
-        "secretsmanager", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-    )
+    client = aws_client("secretsmanager", region=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
     raw = client.get_secret_value(SecretId=settings.qdrant_api_key_secret_arn)["SecretString"]
     try:
         value = json.loads(raw)
