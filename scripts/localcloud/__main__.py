@@ -64,11 +64,15 @@ def _banner(cloud: LocalCloud, host: str, port: int, wired: list[str]) -> str:
 
 
 def _wire_functions(cloud: LocalCloud) -> list[str]:
-    """Event sources for every function whose handler module exists; the others are reported."""
+    """Event sources for every function whose handler module exists; the others are reported, except
+    functions whose events are all HTTP: the API process serves them (ChatFunction's POST /v1/chat)."""
     ready: list[str] = []
     missing: list[str] = []
     for spec in cloud.stack.functions():
-        (ready if handler_available(spec) else missing).append(spec.logical_id)
+        if handler_available(spec):
+            ready.append(spec.logical_id)
+        elif not spec.served_by_api:
+            missing.append(spec.logical_id)
     for logical_id in missing:
         log.warning("%s: handler module not found; its events are not consumed", logical_id)
     cloud.start_pollers(functions=ready)

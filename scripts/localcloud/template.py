@@ -53,6 +53,9 @@ def load_template(path: Path = DEFAULT_TEMPLATE) -> dict[str, Any]:
     return document
 
 
+_HTTP_EVENTS = {"Api", "HttpApi"}
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """One AWS::Serverless::Function with Globals applied (the parts the local runner uses)."""
@@ -74,6 +77,13 @@ class FunctionSpec:
     @property
     def attribute(self) -> str:
         return self.handler.rsplit(".", 1)[1]
+
+    @property
+    def served_by_api(self) -> bool:
+        """Its events are all HTTP (Api, HttpApi): the local API process answers them, so the local
+        runner never calls its handler (ChatFunction's image command is no Python module at all)."""
+        kinds = {str(event.get("Type")) for event in self.events.values()}
+        return bool(kinds) and kinds <= _HTTP_EVENTS
 
 
 def _image_command(props: dict[str, Any]) -> str:

@@ -1,13 +1,16 @@
 """The Lambda contracts the local cloud emulates, and the intrinsic functions it resolves."""
 
+import logging
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from scripts.localcloud.__main__ import _wire_functions
 from scripts.localcloud.intrinsics import NO_VALUE, Context, UnresolvableError, resolve
 from scripts.localcloud.schedules import rate_seconds
 from scripts.localcloud.sqs_events import failed_message_ids
-from scripts.localcloud.template import FunctionSpec
+from scripts.localcloud.template import FunctionSpec, functions, load_template
 
 BATCH = ["m1", "m2", "m3"]
 
@@ -100,3 +103,27 @@ def test_references_to_what_is_not_provisioned_are_unresolvable() -> None:
 def test_handler_module_comes_from_code_uri_and_handler() -> None:
     spec = FunctionSpec("IngestFunction", "functions/ingest", "handler.handler", 300, 2048, {}, {})
     assert (spec.module, spec.attribute) == ("functions.ingest.handler", "handler")
+
+
+def test_make_run_warns_only_of_functions_whose_events_nobody_would_consume(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ChatFunction (an image whose command is run.sh) is served by the API process: no warning for it."""
+    specs = list(functions(load_template()))
+    started: dict[str, list[str]] = {}
+    queue_only = FunctionSpec(
+        "Orphan", "functions/none", "handler.handler", 3, 128, {}, {"Q": {"Type": "SQS"}}
+    )
+    cloud = SimpleNamespace(
+        stack=SimpleNamespace(functions=lambda: [*specs, queue_only]),
+        start_pollers=lambda functions: started.setdefault("pollers", functions),
+        start_schedules=lambda functions: started.setdefault("schedules", functions),
+    )
+    with caplog.at_level(logging.WARNING, logger="localcloud"):
+        wired = _wire_functions(cloud)  # type: ignore[arg-type]
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == ["Orphan: handler module not found; its events are not consumed"]
+    assert "ChatFunction" not in wired and {"IngestFunction", "WebhookFunction", "RefreshFunction"} <= set(
+        wired
+    )
+    assert started["pollers"] == wired
