@@ -115,6 +115,7 @@ class BotItem(Item):
     sources_rev = UnicodeAttribute(null=True)  # see BotProfile.sources_rev
     retrieval_mode = UnicodeAttribute(null=True)
     rerank_model = UnicodeAttribute(null=True)
+    greeting = UnicodeAttribute(null=True)
 
 
 class SourceItem(Item):
