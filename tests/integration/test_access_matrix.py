@@ -43,6 +43,7 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("POST", "/v1/sources/upload-url"): "admin",
     ("GET", "/v1/sources"): "member",
     ("GET", "/v1/bot-profiles/{bot_id}/model-check"): "member",
+    ("GET", "/v1/bot-profiles/{bot_id}/widget-settings"): "member",
     ("GET", "/v1/sources/{source_id}"): "member",
     ("GET", "/v1/sources/{source_id}/children"): "member",
     ("PATCH", "/v1/sources/{source_id}"): "admin",
@@ -255,6 +256,7 @@ def _owner_jwt(client: TestClient, tenant: TenantCtx) -> str:
 
 WIDGET_ROUTES = {
     ("POST", "/v1/chat"),
+    ("GET", "/v1/bot-profiles/{bot_id}/widget-settings"),
     ("GET", "/v1/chat/{chat_id}/messages"),
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"),
 }

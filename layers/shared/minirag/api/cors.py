@@ -1,7 +1,7 @@
 """CORS for the widget routes: any site may ask (preflight), but only a widget key's own origins get answers.
 
 The dashboard's origins come from settings (CORSMiddleware). A widget is embedded on customer sites that
-settings cannot list, so for the three widget routes the preflight is answered for any origin, and the actual
+settings cannot list, so for the widget routes the preflight is answered for any origin, and the actual
 response carries Access-Control-Allow-Origin only when the widget key allowed that origin (deps.py records it).
 A request made with a widget key is judged by the key alone, even when the dashboard's origins are `*`:
 CORSMiddleware's `Access-Control-Allow-Origin: *` is taken off its answers (a 403 included), except a 401
@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minirag.services.widget_keys import WIDGET_KEY_PREFIX
 
-WIDGET_PATHS = re.compile(r"^/v1/chat(/[^/]+/messages(/[^/]+/feedback)?)?$")
+WIDGET_PATHS = re.compile(
+    r"^/v1/(chat(/[^/]+/messages(/[^/]+/feedback)?)?|bot-profiles/[^/]+/widget-settings)$"
+)
 _PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"GET, POST, PATCH"),
     (b"access-control-allow-headers", b"authorization, content-type"),

@@ -38,6 +38,9 @@ def _rounded(value: float | None) -> float | None:
 
 
 Knob = Annotated[float, AfterValidator(_rounded)]
+Greeting = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(lambda s: s or None)
+]
 
 
 class BotFields(RequestModel):
@@ -55,6 +58,8 @@ class BotFields(RequestModel):
     # null: no reranking; a LiteLLM rerank model (cohere/..., jina_ai/..., together_ai/...) reorders
     # max(top_k * 4, 20) retrieved candidates and keeps top_k (services/reranking.py)
     rerank_model: ModelName | None = None
+    # what the embedded widget says before the visitor's first question; blank: nothing
+    greeting: Greeting | None = None
     credentials: CredentialsIn | None = None
 
 
@@ -87,10 +92,22 @@ class BotPublic(PublicModel):
     chunk_overlap: int | None
     retrieval_mode: str | None
     rerank_model: str | None
+    greeting: str | None
     has_credentials: bool
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+
+class BotWidgetSettings(PublicModel):
+    """What the embedded widget reads of its bot (with its widget key): nothing but its public face."""
+
+    bot_profile_id: str
+    greeting: str | None
+
+    @classmethod
+    def derived(cls, bot: Any) -> dict[str, Any]:
+        return {"bot_profile_id": bot.id}
 
 
 class BotModelCheck(PublicModel):

@@ -29,6 +29,7 @@ _EDITABLE = (
     "chunk_overlap",
     "retrieval_mode",
     "rerank_model",
+    "greeting",
 )
 
 
@@ -92,6 +93,13 @@ class BotService:
         if bot is None or (active_only and not bot.is_active):
             raise NotFoundError("bot profile not found")
         return bot
+
+    def for_widget(self, principal: Principal, bot_id: str) -> BotProfile:
+        """A widget key reads only its own bot, and only while the bot is active; tenant credentials
+        read any of their bots (the dashboard previews what the widget will say)."""
+        if principal.kind == "widget" and principal.scopes.get("bot_id") != bot_id:
+            raise NotFoundError("bot profile not found")
+        return self.get(principal, bot_id, active_only=principal.kind == "widget")
 
     def list(self, principal: Principal, *, include_inactive: bool = True) -> list[BotProfile]:
         """Newest first, deactivated ones included (with is_active false), as the original listed them."""

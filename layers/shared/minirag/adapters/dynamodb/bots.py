@@ -26,6 +26,7 @@ _FIELDS = (
     "is_active",
     "retrieval_mode",
     "rerank_model",
+    "greeting",
     "created_at",
     "updated_at",
 )

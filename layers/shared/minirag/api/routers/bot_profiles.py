@@ -1,7 +1,7 @@
 from fastapi import APIRouter, status
 
-from minirag.api.deps import PrincipalDep, ServicesDep
-from minirag.api.knowledge_schemas import BotCreate, BotModelCheck, BotPublic, BotUpdate
+from minirag.api.deps import AnyPrincipalDep, PrincipalDep, ServicesDep
+from minirag.api.knowledge_schemas import BotCreate, BotModelCheck, BotPublic, BotUpdate, BotWidgetSettings
 from minirag.api.paging import PagerDep
 
 router = APIRouter(prefix="/v1/bot-profiles", tags=["bot-profiles"])
@@ -31,6 +31,12 @@ def get_bot(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> BotP
 def check_bot_model(bot_id: str, services: ServicesDep, principal: PrincipalDep) -> BotModelCheck:
     problem = services.chat.model_problem(principal, bot_id)
     return BotModelCheck(ready=problem is None, problem=problem)
+
+
+@router.get("/{bot_id}/widget-settings")
+def get_widget_settings(bot_id: str, services: ServicesDep, principal: AnyPrincipalDep) -> BotWidgetSettings:
+    """A widget route: the embedded widget reads its bot's greeting with its widget key."""
+    return BotWidgetSettings.of(services.bots.for_widget(principal, bot_id))
 
 
 @router.patch("/{bot_id}")
