@@ -15,7 +15,7 @@
   tag.dataset.apiUrl = query.get('api') || form.elements.api.value;
   tag.dataset.widgetKey = query.get('key');
   tag.dataset.title = query.get('title') || 'Help centre';
-  tag.dataset.greeting = 'Hi! Ask me anything about our documents.';
+  if (query.get('greeting')) tag.dataset.greeting = query.get('greeting'); // else: the bot's own
   tag.dataset.position = query.get('position') || 'right';
   tag.dataset.themeAccent = query.get('accent') || '#2563eb';
   tag.dataset.open = 'true';

@@ -271,7 +271,8 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
       ),
       key: credential(data.widgetKey, data.apiToken),
       title: data.title || 'Ask us',
-      greeting: data.greeting || '',
+      // absent: the bot's greeting, read from the API when the panel first opens; present: this text
+      greeting: data.greeting === undefined ? null : data.greeting,
       placeholder: data.placeholder || 'Type your question…',
       position: data.position === 'left' ? 'left' : 'right',
       open: flag(data.open),
@@ -407,7 +408,10 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     this.launcher.setAttribute('aria-label', 'Close chat: ' + this.config.title);
     this.scroll();
     if (focus !== false) this.input.focus();
-    if (!this.synced) this.sync();
+    if (!this.synced) {
+      this.sync();
+      if (this.config.greeting === null) this.loadGreeting();
+    }
   };
 
   Widget.prototype.close = function () {
@@ -477,6 +481,22 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
       this.renderAll();
     } catch (e) {
       // offline: keep what localStorage had
+    }
+  };
+
+  /** The bot's greeting (a bot setting): shown above the conversation; none when the API has none. */
+  Widget.prototype.loadGreeting = async function () {
+    this.config.greeting = '';
+    try {
+      var path = '/v1/bot-profiles/' + encodeURIComponent(this.config.botId) + '/widget-settings';
+      var res = await this.request('GET', path);
+      if (!res.ok) return; // an older server, or a key problem that the first question reports
+      var greeting = (await res.json()).greeting;
+      if (!greeting || this.config.greeting) return;
+      this.config.greeting = String(greeting);
+      this.log.prepend(this.greetingEl());
+    } catch (e) {
+      // offline: no greeting
     }
   };
 
@@ -612,16 +632,16 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     this.log.setAttribute('aria-busy', busy ? 'true' : 'false');
   };
 
+  Widget.prototype.greetingEl = function () {
+    return el('div', { class: 'msg assistant greeting' }, [
+      el('div', { class: 'bubble' }, [markdown(this.config.greeting)]),
+    ]);
+  };
+
   Widget.prototype.renderAll = function () {
     var self = this;
     this.log.replaceChildren();
-    if (this.config.greeting) {
-      this.log.append(
-        el('div', { class: 'msg assistant greeting' }, [
-          el('div', { class: 'bubble' }, [markdown(this.config.greeting)]),
-        ]),
-      );
-    }
+    if (this.config.greeting) this.log.append(this.greetingEl());
     this.state.messages.forEach(function (m) {
       self.log.append(self.renderMessage(m));
     });
@@ -740,6 +760,7 @@ textarea { flex: 1; resize: none; font: inherit; color: inherit; background: var
     base.apiUrl = (attr('api-url') || scriptOrigin).replace(/\/+$/, '');
     base.key = credential(attr('widget-key'), attr('api-token'));
     base.title = attr('title') || base.title;
+    if (node.hasAttribute('greeting')) base.greeting = attr('greeting');
     return base;
   }
 

@@ -6,8 +6,10 @@ const NUMBERS = ['temperature', 'max_tokens', 'top_k', 'score_threshold', 'chunk
 const NULLABLE = ['score_threshold', 'chunk_size', 'chunk_overlap'];
 const TEXTS = [
   'name', 'description', 'model', 'embedding_model', 'rerank_model', 'system_prompt', 'retrieval_mode',
+  'greeting',
 ];
-const CLEARABLE = ['description', 'system_prompt', 'retrieval_mode', 'rerank_model']; // empty on edit: back to null
+// empty on edit: back to null
+const CLEARABLE = ['description', 'system_prompt', 'retrieval_mode', 'rerank_model', 'greeting'];
 const SECRETS = [
   'api_key', 'api_base', 'embedding_api_key', 'embedding_api_base', 'rerank_api_key', 'rerank_api_base',
 ];

@@ -70,7 +70,6 @@ export function embedPanel(botId, botName) {
         `  data-api-url="${apiBaseUrl}"`,
         `  data-widget-key="${this.lastKey || PLACEHOLDER}"`,
         `  data-title="${title}"`,
-        '  data-greeting="Hi! Ask me anything about our docs."',
         '  data-position="right"></script>',
       ].join('\n');
     },

@@ -1,0 +1,81 @@
+"""The first hour's loose ends: the widget greets with the bot's own greeting (set in the bot form), the
+widget's demo page talks to the port it is served from, and the sources table works on a phone."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.steps import go, sign_in
+from tests.browser.test_widget import shop_page, widget_key
+from tests.support.api import signup
+from tests.support.knowledge import make_bot
+from tests.support.sites import serve_site
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_greeting_set_in_the_bot_form_is_what_the_widget_says_first(
+    new_page: Callable[..., Any], app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Shop help")
+    page = new_page()
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("row").filter(has_text="Shop help").get_by_role("button", name="Edit").click()
+    form = page.get_by_role("form", name="Bot profile")
+    form.get_by_label("Widget greeting").fill("Hello! Ask me about **orders** and returns.")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Shop help", level=2)).to_be_visible()
+    stored = client.get(f"/v1/bot-profiles/{bot_id}", headers=tenant.headers).json()
+    assert stored["greeting"] == "Hello! Ask me about **orders** and returns."
+    page.get_by_role("tab", name="Embed").click()
+    expect(page.get_by_test_id("embed-snippet")).not_to_contain_text("data-greeting")
+
+    with serve_site() as shop:
+        key = widget_key(client, tenant, bot_id, [shop.base])
+        shop.add(
+            "/help.html", shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, open="true")
+        )
+        shop.add(
+            "/own.html",
+            shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, open="true", greeting="Hej!"),
+        )
+        visitor = new_page()
+        visitor.goto(f"{shop.base}/help.html")
+        greeting = visitor.locator(".greeting .bubble")
+        expect(greeting).to_have_text("Hello! Ask me about orders and returns.")
+        expect(greeting.locator("strong")).to_have_text("orders")
+        screenshot(visitor, "widget-greeting")
+
+        visitor.goto(f"{shop.base}/own.html")  # the page's own data-greeting wins
+        expect(visitor.locator(".greeting .bubble")).to_have_text("Hej!")
+
+    client.patch(f"/v1/bot-profiles/{bot_id}", json={"greeting": None}, headers=tenant.headers)
+    with serve_site() as shop:
+        key = widget_key(client, tenant, bot_id, [shop.base])
+        shop.add(
+            "/help.html", shop_page(app_url, bot_id=bot_id, api_url=app_url, widget_key=key, open="true")
+        )
+        with visitor.expect_response(lambda r: r.url.endswith("/widget-settings")) as asked:
+            visitor.goto(f"{shop.base}/help.html")
+        assert asked.value.json()["greeting"] is None
+        expect(visitor.get_by_role("textbox", name="Message")).to_be_visible()
+        expect(visitor.locator(".greeting")).to_have_count(0)
+
+
+def test_the_demo_page_talks_to_the_port_it_is_served_from(
+    new_page: Callable[..., Any], app_url: str
+) -> None:
+    assert not app_url.endswith(":8000")  # the test server's port is a free one, as PORT= would choose
+    page = new_page()
+    page.goto(f"{app_url}/widget/demo.html")
+    expect(page.get_by_label("API URL")).to_have_value(app_url)
+    page.get_by_label("Bot id").fill("b1")
+    page.get_by_label("Widget key").fill("mrwk_demo")
+    with page.expect_request(lambda r: r.url.startswith(f"{app_url}/v1/")):
+        page.get_by_role("button", name="Load the widget").click()
