@@ -123,6 +123,20 @@ def test_allow_private_unlocks_only_loopback_and_private(address: str, kind: Add
             policy.check_url("http://dev.example/")
 
 
+@pytest.mark.parametrize(("address", "kind"), BLOCKED)
+@pytest.mark.parametrize("local", [True, False])
+def test_only_a_local_instance_names_the_setting_and_only_where_it_would_help(
+    address: str, kind: AddressClass, local: bool
+) -> None:
+    policy = UrlPolicy(resolver=resolving_to(address), local_hint=local)
+
+    with pytest.raises(BlockedUrlError) as caught:
+        policy.check_url("http://dev.example/")
+
+    named = "MINIRAG_ALLOW_PRIVATE_URLS" in caught.value.detail
+    assert named is (local and kind is PRIVATE)  # link-local and reserved stay refused whatever it says
+
+
 @pytest.mark.parametrize("address", PUBLIC)
 def test_allows_a_name_resolving_to_a_public_address(address: str) -> None:
     policy = UrlPolicy(resolver=resolving_to(address))

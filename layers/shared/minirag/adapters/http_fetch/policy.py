@@ -20,6 +20,11 @@ from minirag.adapters.http_fetch.errors import BlockedUrlError, UnresolvableHost
 type Resolver = Callable[[str, int], list[str]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Said only by local instances (make run, tests): a deployed one never names the switch that opens it up.
+LOCAL_PRIVATE_HINT = (
+    " (this is a local instance: MINIRAG_ALLOW_PRIVATE_URLS=true lets URLs on loopback and private networks"
+    " through, for development only)"
+)
 
 
 def default_resolver(host: str, port: int) -> list[str]:
@@ -43,12 +48,16 @@ class UrlPolicy:
 
     allow_private unlocks loopback and private networks for local development and tests (the caller maps
     MINIRAG_ALLOW_PRIVATE_URLS onto it). Link-local addresses, among them the cloud metadata service at
-    169.254.169.254, and reserved ranges are refused whatever the flag says.
+    169.254.169.254, and reserved ranges are refused whatever the flag says. local_hint: a refused private
+    address names that setting (LOCAL_PRIVATE_HINT), for local instances only.
     """
 
-    def __init__(self, allow_private: bool = False, *, resolver: Resolver = default_resolver) -> None:
+    def __init__(
+        self, allow_private: bool = False, *, resolver: Resolver = default_resolver, local_hint: bool = False
+    ) -> None:
         self.allow_private = allow_private
         self._resolver = resolver
+        self._local_hint = local_hint
 
     def permissive(self) -> "UrlPolicy":
         """The same policy with loopback and private networks unlocked (link-local stays refused)."""
@@ -86,7 +95,8 @@ class UrlPolicy:
             AddressClass.LINK_LOCAL: "a link-local address (such as the cloud metadata service)",
             AddressClass.RESERVED: "a reserved, multicast or unspecified address",
         }[kind]
-        raise BlockedUrlError(f"{shown}: not allowed, the host points to {reason}", address=address)
+        hint = LOCAL_PRIVATE_HINT if kind is AddressClass.PRIVATE and self._local_hint else ""
+        raise BlockedUrlError(f"{shown}: not allowed, the host points to {reason}{hint}", address=address)
 
 
 def _parse(url: str | httpx.URL) -> httpx.URL:
