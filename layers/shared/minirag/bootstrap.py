@@ -230,7 +230,8 @@ def build_services(
     queue = SqsQueue(aws_client(settings, "sqs"), settings.ingest_queue_url or "")
     blobs = S3BlobStore(aws_client(settings, "s3"), settings.uploads_bucket or "")
     vectors = vector_store(settings)
-    policy = UrlPolicy(allow_private=settings.allow_private_urls)
+    local = settings.env in ("local", "test")  # never on a deployed stage: see LOCAL_PRIVATE_HINT
+    policy = UrlPolicy(allow_private=settings.allow_private_urls, local_hint=local)
     fetcher = SafeFetcher(policy)
     endpoints = ModelEndpointPolicy(
         policy,
