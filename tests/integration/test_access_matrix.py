@@ -53,6 +53,11 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("POST", "/v1/bot-profiles/{bot_id}/widget-keys"): "admin",
     ("GET", "/v1/bot-profiles/{bot_id}/widget-keys"): "admin",
     ("DELETE", "/v1/bot-profiles/{bot_id}/widget-keys/{key_id}"): "admin",
+    ("POST", "/v1/bot-profiles/{bot_id}/agent-keys"): "admin",
+    ("GET", "/v1/bot-profiles/{bot_id}/agent-keys"): "admin",
+    ("DELETE", "/v1/bot-profiles/{bot_id}/agent-keys/{key_id}"): "admin",
+    ("POST", "/v1/bot-profiles/{bot_id}/retrieve"): "member",
+    ("POST", "/v1/mcp/{bot_id}"): "member",
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): "member",
     ("POST", "/v1/chat"): "member",
     ("POST", "/v1/bot-profiles/{bot_id}/evaluations"): "admin",
@@ -115,7 +120,14 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "allowed_origins": ["https://a.example"],
     },
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): {"feedback": "positive"},
+    ("POST", "/v1/bot-profiles/{bot_id}/agent-keys"): {"name": "k"},
+    ("POST", "/v1/bot-profiles/{bot_id}/retrieve"): {"query": "hello"},
+    ("POST", "/v1/mcp/{bot_id}"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
     ("POST", "/v1/openai/{bot_id}/chat/completions"): {"messages": [{"role": "user", "content": "hello"}]},
+}
+# What a route's clients always send besides the token: an MCP client accepts JSON and SSE answers.
+HEADERS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/v1/mcp/{bot_id}"): {"Accept": "application/json, text/event-stream"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/sources/upload"): {"bot_profile_id": "{bot_id}"},
@@ -182,6 +194,7 @@ def call(
     client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str], n: int
 ) -> Any:
     url = path.format(**ids)
+    headers = {**HEADERS.get((method, path), {}), **headers}
     if (method, path) in FORMS:
         files = {"file": ("notes.txt", b"some notes", "text/plain")}
         return client.request(
@@ -276,6 +289,26 @@ def test_a_widget_key_reaches_only_the_widget_routes(client: TestClient) -> None
         response = call(client, method, path, ids, headers, n)
         if (method, path) in WIDGET_ROUTES:
             assert response.status_code in (403, 404), (method, path, response.status_code)
+        else:
+            assert response.status_code == 403, (method, path, response.status_code)
+        assert "victim" not in response.text
+
+
+AGENT_ROUTES = {("POST", "/v1/bot-profiles/{bot_id}/retrieve"), ("POST", "/v1/mcp/{bot_id}")}
+
+
+def test_an_agent_key_reaches_only_its_bots_knowledge(client: TestClient) -> None:
+    tenant = signup(client)
+    ids = ids_of_tenant(client, tenant)
+    key = client.post(
+        f"/v1/bot-profiles/{ids['bot_id']}/agent-keys",
+        headers=tenant.headers,
+        json={"name": "agent", "rate_limit_per_minute": 10000},
+    ).json()["key"]
+    for n, (method, path) in enumerate(sorted(ROLE_TABLE)):
+        response = call(client, method, path, ids, bearer(key), n)
+        if (method, path) in AGENT_ROUTES:
+            assert response.status_code == 200, (method, path, response.text)
         else:
             assert response.status_code == 403, (method, path, response.status_code)
         assert "victim" not in response.text

@@ -55,6 +55,7 @@ from minirag.services.events import EventPublisher
 from minirag.services.export import ExportService
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
+from minirag.services.knowledge import KnowledgeService
 from minirag.services.refresh import RefreshService
 from minirag.services.remote_search import RemoteSources
 from minirag.services.reranking import Reranking
@@ -97,6 +98,7 @@ class Services:
     export: ExportService
     evaluation: EvaluationService
     work: WorkRouter
+    knowledge: KnowledgeService
     warmup: ModelWarmup | None = None
 
 
@@ -339,8 +341,21 @@ def build_services(
         clock=clock,
         cursors=box,
     )
+    widget_keys = WidgetKeyService(
+        keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, budget=budget, clock=clock
+    )
+    knowledge = KnowledgeService(
+        bots=bot_repo,
+        sources=sources,
+        retriever=retriever,
+        chat=chat,
+        clock=clock,
+        count_retrieval=stats_repo.add_retrieval,
+        count_key_use=widget_keys.count_message,
+    )
     return Services(
         warmup=warmup,
+        knowledge=knowledge,
         settings=settings,
         clock=clock,
         box=box,
@@ -423,7 +438,5 @@ def build_services(
             inline_limit_bytes=settings.export_inline_bytes,
         ),
         stats=StatsService(stats=stats_repo, bots=bot_repo, clock=clock, prices=price_per_million),
-        widget_keys=WidgetKeyService(
-            keys=DynamoWidgetKeyRepository(tables), bots=bot_repo, limiter=limiter, budget=budget, clock=clock
-        ),
+        widget_keys=widget_keys,
     )

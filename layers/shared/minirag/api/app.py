@@ -7,12 +7,15 @@ from minirag.api import errors
 from minirag.api.cors import WidgetCorsMiddleware
 from minirag.api.limits import BodyLimitMiddleware
 from minirag.api.routers import (
+    agent_keys,
     api_tokens,
     auth,
     bot_profiles,
     chat,
     evaluations,
     health,
+    knowledge,
+    mcp,
     openai_compat,
     sources,
     stats,
@@ -37,10 +40,13 @@ def create_app(services: Services) -> FastAPI:
         users,
         bot_profiles,
         widget_keys,
+        agent_keys,
         evaluations,
         sources,
+        knowledge,
         chat,
         openai_compat,
+        mcp,
         webhooks,
         stats,
     ):

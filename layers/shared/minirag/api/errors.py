@@ -31,7 +31,11 @@ def _status_for(exc: errors.MiniRAGError) -> int:
     return 400
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+MCP_PATH = "/v1/mcp/"
+MCP_SERVER_ERROR = -32001  # JSON-RPC's implementation-defined server error range
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.MiniRAGError)
     status = _status_for(exc)
     headers: dict[str, str] = {}
@@ -39,7 +43,10 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    body = {"detail": exc.detail, **getattr(exc, "fields", {})}
+    body: dict[str, object] = {"detail": exc.detail, **getattr(exc, "fields", {})}
+    if request.url.path.startswith(MCP_PATH):
+        # An MCP client shows a JSON-RPC error body's message; a bare {"detail"} it reports as "error".
+        body |= {"jsonrpc": "2.0", "id": None, "error": {"code": MCP_SERVER_ERROR, "message": exc.detail}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -88,7 +88,7 @@ class Principal:
 
     tenant_id: str
     role: Role
-    kind: Literal["api_token", "user", "widget"]
+    kind: Literal["api_token", "user", "widget", "agent"]
     user_id: str | None = None
     token_id: str | None = None
     session_id: str | None = None
@@ -114,6 +114,9 @@ class WidgetKey:
     max_messages_per_day: int
     created_at: datetime
     is_active: bool = True
+    # "widget" (a browser key, its origins checked) or "agent" (a key for an MCP client or agent: no
+    # browser, no origins; it reaches only its bot's retrieve route and MCP endpoint)
+    kind: str = "widget"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class WidgetGrant:
     allowed_origins: tuple[str, ...]
     rate_limit_per_minute: int
     max_messages_per_day: int
+    kind: str = "widget"
 
     def allows_origin(self, origin: str | None) -> bool:
         return origin is not None and (

@@ -122,8 +122,8 @@ class ChatService(ChatReader):
         return None
 
     def _bot(self, principal: Principal, bot_id: str) -> BotProfile:
-        if principal.kind == "widget" and principal.scopes.get("bot_id") != bot_id:
-            raise PermissionDeniedError("this widget key is for another bot")
+        if principal.kind in ("widget", "agent") and principal.scopes.get("bot_id") != bot_id:
+            raise PermissionDeniedError(f"this {principal.kind} key is for another bot")
         bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=bot_id)
         if bot is None or not bot.is_active:
             raise NotFoundError("bot profile not found")

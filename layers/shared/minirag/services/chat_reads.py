@@ -98,5 +98,7 @@ def _check_feedback(message: Message, feedback: str | None) -> None:
 
 
 def _may_use(principal: Principal, chat: Chat) -> bool:
-    """A widget key sees only the chats it started; tenant credentials see all of the tenant's chats."""
-    return principal.kind != "widget" or chat.origin == f"widget:{principal.token_id}"
+    """A widget or agent key sees only the chats it started; tenant credentials see all of the tenant's."""
+    if principal.kind in ("widget", "agent"):
+        return chat.origin == f"{principal.kind}:{principal.token_id}"
+    return True

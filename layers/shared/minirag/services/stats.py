@@ -52,11 +52,9 @@ def _bot_totals(bot_rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in bot_rows:
         grouped[row["bot_id"]].append(row)
-    totals = [
-        (bot_id, rows, _sum(rows, "prompt_tokens", "completion_tokens", "requests", "cost_usd"))
-        for bot_id, rows in sorted(grouped.items())
-    ]
-    return [(bot_id, rows, t) for bot_id, rows, t in totals if t["requests"]]
+    numbers = ("prompt_tokens", "completion_tokens", "requests", "cost_usd", "retrievals", "embedding_tokens")
+    totals = [(bot_id, rows, _sum(rows, *numbers)) for bot_id, rows in sorted(grouped.items())]
+    return [(bot_id, rows, t) for bot_id, rows, t in totals if t["requests"] or t["retrievals"]]
 
 
 class StatsService:
@@ -96,6 +94,7 @@ class StatsService:
             "total_completion_tokens": completion,
             "total_tokens": prompt + completion,
             "embedding_tokens": int(totals["embedding_tokens"]),
+            "retrievals": int(totals["retrievals"]),  # added: retrieve calls and MCP searches
         }
 
     def usage(self, principal: Principal, days: int | None) -> list[dict[str, Any]]:
@@ -159,6 +158,9 @@ class StatsService:
                     "total_tokens": int(t["prompt_tokens"] + t["completion_tokens"]),
                     "request_count": int(t["requests"]),
                     "cost_usd": round(t["cost_usd"], 10),
+                    # added: the bot's retrieve calls and MCP searches, and their query embedding tokens
+                    "retrieval_count": int(t["retrievals"]),
+                    "embedding_tokens": int(t["embedding_tokens"]),
                 }
             )
         return out

@@ -1,4 +1,7 @@
-"""Widget keys: public, per bot, limited to listed origins and their own request budgets."""
+"""Widget keys: public, per bot, limited to listed origins and their own request budgets.
+
+Agent keys are the same record with `kind="agent"`: one bot, its own budgets, no origins (an MCP client
+or agent is not a browser), and they reach only that bot's knowledge (retrieve, MCP), never a chat route."""
 
 import re
 from dataclasses import dataclass
@@ -19,6 +22,10 @@ from minirag.services.budget import RequestBudget
 from minirag.services.guards import enforce_limit, require_role
 
 WIDGET_KEY_PREFIX = "mrwk_"
+AGENT_KEY_PREFIX = "mrak_"
+KEY_PREFIXES = (WIDGET_KEY_PREFIX, AGENT_KEY_PREFIX)
+_PREFIX = {"widget": WIDGET_KEY_PREFIX, "agent": AGENT_KEY_PREFIX}
+_NAME = {"widget": "widget key", "agent": "agent key"}
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,12 @@ class WidgetKeyService:
         allowed_origins: list[str],
         rate_limit_per_minute: int,
         max_messages_per_day: int,
+        kind: str = "widget",
     ) -> NewWidgetKey:
         require_role(principal, Role.ADMIN)
         self._bot(principal, bot_id)
         origins = sorted({normalise_origin(o) for o in allowed_origins})
-        raw = generate_token(WIDGET_KEY_PREFIX)
+        raw = generate_token(_PREFIX[kind])
         key = WidgetKey(
             id=new_id(),
             tenant_id=principal.tenant_id,
@@ -100,22 +108,22 @@ class WidgetKeyService:
             rate_limit_per_minute=rate_limit_per_minute,
             max_messages_per_day=max_messages_per_day,
             created_at=self._clock.now(),
+            kind=kind,
         )
         self._keys.add(key=key)
         return NewWidgetKey(key=key, raw_key=raw)
 
-    def list(self, principal: Principal, bot_id: str) -> list[WidgetKey]:
+    def list(self, principal: Principal, bot_id: str, kind: str = "widget") -> list[WidgetKey]:
         require_role(principal, Role.ADMIN)
         self._bot(principal, bot_id)
-        return sorted(
-            self._keys.list_for_bot(tenant_id=principal.tenant_id, bot_id=bot_id), key=lambda k: k.created_at
-        )
+        found = self._keys.list_for_bot(tenant_id=principal.tenant_id, bot_id=bot_id, kind=kind)
+        return sorted(found, key=lambda k: k.created_at)
 
-    def revoke(self, principal: Principal, bot_id: str, key_id: str) -> None:
+    def revoke(self, principal: Principal, bot_id: str, key_id: str, kind: str = "widget") -> None:
         require_role(principal, Role.ADMIN)
         self._bot(principal, bot_id)
-        if not self._keys.revoke(tenant_id=principal.tenant_id, bot_id=bot_id, key_id=key_id):
-            raise NotFoundError("widget key not found")
+        if not self._keys.revoke(tenant_id=principal.tenant_id, bot_id=bot_id, key_id=key_id, kind=kind):
+            raise NotFoundError(f"{_NAME[kind]} not found")
 
     def _bot(self, principal: Principal, bot_id: str) -> None:
         bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=bot_id)
@@ -123,11 +131,13 @@ class WidgetKeyService:
             raise NotFoundError("bot profile not found")
 
     def authenticate(self, raw: str, origin: str | None) -> Principal:
-        """Origin first (a key pasted on another site is useless), then the per-minute budget."""
+        """Origin first (a key pasted on another site is useless), then the per-minute budget. An agent
+        key has no origins to check: its kind comes from the stored grant, never from the key's prefix."""
+        kind = "agent" if raw.startswith(AGENT_KEY_PREFIX) else "widget"
         grant = self._keys.grant(key_hash=hash_token(raw))
-        if grant is None:
-            raise AuthenticationError("invalid widget key")
-        if not grant.allows_origin(origin):
+        if grant is None or grant.kind != kind:
+            raise AuthenticationError(f"invalid {_NAME[kind]}")
+        if grant.kind == "widget" and not grant.allows_origin(origin):
             raise PermissionDeniedError("this widget key is not allowed from this origin")
         self._budget.spend(
             key=f"wkey-min#{grant.key_id}",
@@ -138,13 +148,14 @@ class WidgetKeyService:
         return Principal(
             tenant_id=grant.tenant_id,
             role=Role.MEMBER,
-            kind="widget",
+            kind="agent" if grant.kind == "agent" else "widget",
             token_id=grant.key_id,
             scopes={"bot_id": grant.bot_id, "messages_per_day": str(grant.max_messages_per_day)},
         )
 
     def count_message(self, principal: Principal) -> None:
-        if principal.kind == "widget":
+        """A widget chat message, or an agent key's search or question: each counts against its day."""
+        if principal.kind in ("widget", "agent"):
             enforce_limit(
                 self._limiter,
                 key=f"wkey-day#{principal.token_id}",

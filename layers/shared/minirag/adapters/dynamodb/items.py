@@ -193,6 +193,7 @@ class UsageItem(Item):
     prompt_tokens = NumberAttribute(default=0)
     completion_tokens = NumberAttribute(default=0)
     requests = NumberAttribute(default=0)
+    retrievals = NumberAttribute(default=0)  # retrieve calls and MCP searches (bot rows and TOTALS)
     cost_usd = NumberAttribute(default=0)
     positive = NumberAttribute(default=0)
     negative = NumberAttribute(default=0)
@@ -218,6 +219,7 @@ class WidgetKeyItem(Item):
     max_messages_per_day = NumberAttribute()
     is_active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute(null=True)  # None: a widget key (written before agent keys existed)
 
 
 class WidgetGuardItem(Item):
@@ -229,6 +231,7 @@ class WidgetGuardItem(Item):
     allowed_origins = JSONAttribute()
     rate_limit_per_minute = NumberAttribute()
     max_messages_per_day = NumberAttribute()
+    kind = UnicodeAttribute(null=True)
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, WidgetKeyItem, WidgetGuardItem)

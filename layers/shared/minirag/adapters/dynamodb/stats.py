@@ -6,12 +6,13 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import UsageItem
-from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors
+from minirag.adapters.dynamodb.tables import DynamoTables, storage_errors, transaction
 
 _NUMBERS = (
     "prompt_tokens",
     "completion_tokens",
     "requests",
+    "retrievals",
     "cost_usd",
     "positive",
     "negative",
@@ -31,6 +32,7 @@ def add_to_totals(tx: TransactWrite, usage: type[UsageItem], tenant_id: str, **d
 
 class DynamoStatsRepository:
     def __init__(self, tables: DynamoTables) -> None:
+        self._tables = tables
         self._usage = tables.model(UsageItem)
 
     def days(self, *, tenant_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
@@ -54,6 +56,21 @@ class DynamoStatsRepository:
         if actions:
             with storage_errors():
                 item.update(actions=[self._usage.day.set("all"), *actions])
+
+    def add_retrieval(self, *, tenant_id: str, day: str, bot_id: str, embedding_tokens: int) -> None:
+        """One retrieval (the retrieve route, an MCP search) on the bot's day row and the tenant's totals."""
+        day_row = self._usage(keys.usage_pk(tenant_id), keys.usage_bot_sk(day, bot_id))
+        with storage_errors(), transaction(self._tables) as tx:
+            tx.update(
+                day_row,
+                actions=[
+                    self._usage.day.set(day),
+                    self._usage.bot_id.set(bot_id),
+                    self._usage.retrievals.add(1),
+                    self._usage.embedding_tokens.add(embedding_tokens),
+                ],
+            )
+            add_to_totals(tx, self._usage, tenant_id, retrievals=1, embedding_tokens=embedding_tokens)
 
     def add_feedback(self, *, tenant_id: str, day: str, bot_id: str, positive: int, negative: int) -> None:
         item = self._usage(keys.usage_pk(tenant_id), keys.usage_bot_sk(day, bot_id))

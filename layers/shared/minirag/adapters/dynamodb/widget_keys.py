@@ -19,6 +19,7 @@ class DynamoWidgetKeyRepository:
             "allowed_origins": key.allowed_origins,
             "rate_limit_per_minute": key.rate_limit_per_minute,
             "max_messages_per_day": key.max_messages_per_day,
+            "kind": None if key.kind == "widget" else key.kind,
         }
         record = self._key(
             keys.tenant_pk(key.tenant_id),
@@ -43,14 +44,14 @@ class DynamoWidgetKeyRepository:
             tx.save(record, condition=self._key.pk.does_not_exist())
             tx.save(guard, condition=self._guard.pk.does_not_exist())
 
-    def list_for_bot(self, *, tenant_id: str, bot_id: str) -> list[WidgetKey]:
+    def list_for_bot(self, *, tenant_id: str, bot_id: str, kind: str = "widget") -> list[WidgetKey]:
         with storage_errors():
             found = self._key.query(
                 keys.tenant_pk(tenant_id),
                 self._key.sk.startswith("WKEY#"),
                 filter_condition=self._key.bot_id == bot_id,
             )
-            return [self._of(item, tenant_id) for item in found]
+            return [key for key in (self._of(item, tenant_id) for item in found) if key.kind == kind]
 
     def grant(self, *, key_hash: str) -> WidgetGrant | None:
         with storage_errors():
@@ -65,9 +66,10 @@ class DynamoWidgetKeyRepository:
             allowed_origins=tuple(g.allowed_origins),
             rate_limit_per_minute=int(g.rate_limit_per_minute),
             max_messages_per_day=int(g.max_messages_per_day),
+            kind=g.kind or "widget",
         )
 
-    def revoke(self, *, tenant_id: str, bot_id: str, key_id: str) -> bool:
+    def revoke(self, *, tenant_id: str, bot_id: str, key_id: str, kind: str = "widget") -> bool:
         with storage_errors():
             try:
                 record = self._key.get(
@@ -75,7 +77,7 @@ class DynamoWidgetKeyRepository:
                 )
             except self._key.DoesNotExist:
                 return False
-            if record.bot_id != bot_id:
+            if record.bot_id != bot_id or (record.kind or "widget") != kind:
                 return False
             with transaction(self._tables) as tx:
                 tx.update(record, actions=[self._key.is_active.set(False)], condition=self._key.pk.exists())
@@ -96,4 +98,5 @@ class DynamoWidgetKeyRepository:
             max_messages_per_day=int(item.max_messages_per_day),
             created_at=item.created_at,
             is_active=item.is_active,
+            kind=item.kind or "widget",
         )
