@@ -1,6 +1,8 @@
 """A bot's MCP server, driven by the official MCP SDK's client: over HTTP against the app served on a
 loopback port, and through the API function's Lambda handler (Mangum, buffered) with API Gateway events."""
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -194,3 +196,14 @@ def test_plain_http_answers_of_the_endpoint(
     garbage = client.post(url, content=b"{oops", headers={**headers, "Content-Type": "application/json"})
     assert 400 <= garbage.status_code < 500
     assert client.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code == 401
+
+
+def test_the_app_imports_no_mcp_until_an_mcp_request() -> None:
+    """The API handler's cold start never pays for the SDK (make coldstart-check measures the import)."""
+    probe = (
+        "import sys; import functions.api.handler; from minirag.api.app import create_app; "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types')); "
+        "assert not loaded, loaded"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)  # noqa: S603
+    assert run.returncode == 0, run.stderr[-2000:]

@@ -7,6 +7,7 @@ SDK, imported here on the first MCP request so it never weighs on a cold start."
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from minirag.api.deps import ReaderPrincipalDep, ServicesDep
@@ -46,8 +47,13 @@ class _McpResponse(Response):
         self._call = (services, principal, bot_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from minirag.api.mcp_server import McpCall, serve
-
+        try:
+            from minirag.api.mcp_server import McpCall, serve
+        except ImportError:  # a function packaged without the SDK (deployed, only the chat image has it)
+            detail = "the MCP server is not installed in this function"
+            busy = JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "30"})
+            await busy(scope, receive, send)
+            return
         await serve(McpCall(*self._call), scope, receive, send)
 
 
