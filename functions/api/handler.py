@@ -6,6 +6,7 @@ from typing import Any
 from mangum import Mangum
 
 from minirag.api.app import create_app
+from minirag.api.routes_prebuild import prebuild_routes
 from minirag.bootstrap import Services, build_services
 from minirag.config import Settings
 
@@ -30,6 +31,8 @@ def _warm() -> None:
     global _cached
     if _cached is None:
         _cached = make_handler()
+        # The snapshot also holds every router's routes built (FastAPI builds them on first use otherwise).
+        prebuild_routes(_cached.app)  # type: ignore[arg-type]
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

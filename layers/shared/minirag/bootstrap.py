@@ -1,6 +1,7 @@
 """The one place adapters are chosen: builds the Services container from Settings."""
 
 import contextlib
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from minirag.adapters.dynamodb.widget_keys import DynamoWidgetKeyRepository
 from minirag.adapters.embedders import OFFLINE_PREFIX, EmbedderRegistry
 from minirag.adapters.http_fetch import SafeFetcher, UrlPolicy
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
-from minirag.adapters.litellm_chat import LiteLLMChatModel, cost_usd
+from minirag.adapters.litellm_chat import RoutedChatModel, cost_usd, is_offline, load_litellm
 from minirag.adapters.litellm_rerank import LiteLLMReranker
 from minirag.adapters.model_prices import price_per_million
 from minirag.adapters.remote_search.nyxcore import NyxCoreSearch
@@ -173,17 +174,24 @@ def remote_sources(
     )
 
 
+def provider_keys_in_environment() -> bool:
+    return any(
+        name.endswith(("_API_KEY", "_API_TOKEN")) and not name.startswith("MINIRAG_") for name in os.environ
+    )
+
+
 def model_warmup(settings: Settings, embedders: EmbedderRegistry, model: ChatModel) -> ModelWarmup:
-    """What a first answer would load: LiteLLM (seconds to import) with the default chat model, and the
-    offline embedder's query session when the default embedder is the offline one."""
+    """What a first answer would load: the default chat model (LiteLLM, seconds to import, unless the default
+    is the built-in model, which needs none) and the offline embedder's query session when the default
+    embedder is the offline one. With the built-in default, LiteLLM is loaded afterwards only when the
+    environment holds a provider's key (bots that name a provider's model are then likely): importing it
+    holds the interpreter for seconds, and a chat that runs beside the import took 3x a warm one."""
 
     def chat_model() -> None:
         # A missing provider key is checked again per bot; LiteLLM is loaded either way, which is the point.
         with contextlib.suppress(MiniRAGError):
             model.check(model=settings.default_model, api_key=None, api_base=None)
-        if settings.default_model.startswith("minirag/"):
-            # The built-in model answers locally: one answer loads what LiteLLM imports on its first call and
-            # its tokenizer (3.5 s of a 10 s first chat, profiled). A provider's model is never called here.
+        if is_offline(settings.default_model):
             ask = [
                 {"role": "system", "content": "[1] Warm-up\nThe answer."},
                 {"role": "user", "content": "Answer?"},
@@ -195,7 +203,10 @@ def model_warmup(settings: Settings, embedders: EmbedderRegistry, model: ChatMod
     steps: dict[str, Callable[[], object]] = {"chat model": chat_model}
     if settings.default_embedding_model.startswith(OFFLINE_PREFIX):
         steps["embedder"] = lambda: embedders.offline().embed(["warm-up"])
-    return ModelWarmup(steps)
+    later: dict[str, Callable[[], object]] = {}
+    if is_offline(settings.default_model) and provider_keys_in_environment():
+        later["litellm"] = load_litellm
+    return ModelWarmup(steps, later=later)
 
 
 def build_services(
@@ -296,7 +307,7 @@ def build_services(
         ),
     )
     chat_repo = DynamoChatRepository(tables)
-    model = chat_model or LiteLLMChatModel(endpoints)
+    model = chat_model or RoutedChatModel(endpoints)
     warmup = model_warmup(settings, embedders, model)
     chat = ChatService(
         bots=bot_repo,

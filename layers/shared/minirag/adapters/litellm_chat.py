@@ -1,4 +1,4 @@
-"""Chat completions through LiteLLM: every provider, and the built-in offline model as a custom provider."""
+"""Chat completions through LiteLLM (every provider), and the router that keeps the built-in offline model off it."""
 
 import threading
 from collections.abc import Iterator
@@ -6,6 +6,7 @@ from typing import Any
 
 from minirag.adapters.http_fetch.errors import BlockedUrlError
 from minirag.adapters.http_fetch.model_endpoints import ModelEndpointPolicy
+from minirag.adapters.offline_llm import PROVIDER, OfflineChatModel
 from minirag.domain.errors import ModelConfigurationError, ModelError
 from minirag.domain.models_io import ModelChunk, ModelRequest
 
@@ -20,11 +21,16 @@ def _litellm() -> Any:
     if not _registered.is_set():
         with _register_lock:
             if not _registered.is_set():
-                from minirag.adapters.offline_llm import register
+                from minirag.adapters.offline_llm_provider import register
 
                 register()
                 _registered.set()
     return litellm
+
+
+def load_litellm() -> None:
+    """Imports LiteLLM (and registers the built-in provider) ahead of the first call that needs it."""
+    _litellm()
 
 
 def missing_keys(litellm: Any, model: str) -> list[str]:
@@ -91,6 +97,28 @@ class LiteLLMChatModel:
             raise translate(litellm, exc) from exc
 
 
+class RoutedChatModel:
+    """``minirag/*`` models answer in this process with no LiteLLM at all (no import, no per-call
+    overhead); every other model goes through LiteLLM."""
+
+    def __init__(self, endpoints: ModelEndpointPolicy | None = None) -> None:
+        self._offline = OfflineChatModel()
+        self._providers = LiteLLMChatModel(endpoints)
+
+    def _for(self, model: str) -> OfflineChatModel | LiteLLMChatModel:
+        return self._offline if is_offline(model) else self._providers
+
+    def check(self, *, model: str, api_key: str | None, api_base: str | None) -> None:
+        self._for(model).check(model=model, api_key=api_key, api_base=api_base)
+
+    def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
+        return self._for(request.model).stream(request)
+
+
+def is_offline(model: str) -> bool:
+    return model.startswith(PROVIDER + "/")
+
+
 def _chunks(response: Any) -> Iterator[ModelChunk]:
     finished = False
     for chunk in response:
@@ -147,7 +175,10 @@ def translate(litellm: Any, exc: Exception) -> ModelError:
 
 
 def cost_usd(model: str, prompt_tokens: int, completion_tokens: int) -> float:
-    """From litellm's bundled cost map (LITELLM_LOCAL_MODEL_COST_MAP=True); 0 for models it does not price."""
+    """From litellm's bundled cost map (LITELLM_LOCAL_MODEL_COST_MAP=True); 0 for models it does not price
+    and for the built-in model (which must not load LiteLLM to say so)."""
+    if is_offline(model):
+        return 0.0
     litellm = _litellm()
     try:
         prompt_cost, completion_cost = litellm.cost_per_token(

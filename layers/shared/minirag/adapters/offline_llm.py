@@ -1,7 +1,9 @@
 """MiniRAG's built-in chat model: answers from the retrieved context alone, with no API key and no network.
 
-It is a LiteLLM custom provider, so chat takes the same ``litellm.completion`` path as a real model. The
-answer is extractive and deterministic: the one to three context sentences that best match the question,
+The chat service calls it directly (`OfflineChatModel`, the ChatModel port): going through LiteLLM cost
+about 30 ms of CPU per answer and LiteLLM's multi-second import before the first one. It is also a
+LiteLLM custom provider (`offline_llm_provider.py`), so ``litellm.completion(model="minirag/...")`` works
+for any caller that goes through LiteLLM. The answer is extractive and deterministic: the one to three context sentences that best match the question,
 each followed by its citation ``[n]``, or ``NOT_FOUND``. It never writes any other text.
 
 Prompt contract (the chat service builds it): a system message holds the retrieved passages between the
@@ -13,19 +15,14 @@ consecutively. The last user message is the question; earlier messages are histo
 import functools
 import math
 import re
-import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import litellm
-from litellm.types.llms.openai import ChatCompletionUsageBlock
-from litellm.types.utils import GenericStreamingChunk
-from litellm.utils import custom_llm_setup
+from typing import Any, TypedDict
 
 from minirag.domain.chunking import approx_tokens
 from minirag.domain.lexical import terms
+from minirag.domain.models_io import ModelChunk, ModelRequest
 
 OFFLINE_MODEL = "minirag/offline-extractive"
 PROVIDER = "minirag"
@@ -93,8 +90,14 @@ class _Sentence:
         return self.stems | self.asked
 
 
+class UsageBlock(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
 @dataclass(frozen=True)
-class _Reply:
+class Reply:
     text: str
     prompt_tokens: int
 
@@ -102,7 +105,7 @@ class _Reply:
     def pieces(self) -> list[str]:
         return _PIECE.findall(self.text)
 
-    def usage(self) -> ChatCompletionUsageBlock:
+    def usage(self) -> UsageBlock:
         completion = len(self.pieces)
         return {
             "prompt_tokens": self.prompt_tokens,
@@ -249,72 +252,20 @@ def count_tokens(messages: list[dict[str, Any]]) -> int:
     return sum(approx_tokens(_content_text(m.get("content"))) for m in messages)
 
 
-def _reply(messages: list[dict[str, Any]]) -> _Reply:
-    return _Reply(answer(messages), count_tokens(messages))
+def reply(messages: list[dict[str, Any]]) -> Reply:
+    return Reply(answer(messages), count_tokens(messages))
 
 
-def _chunk(text: str, usage: ChatCompletionUsageBlock | None = None) -> GenericStreamingChunk:
-    return {
-        "text": text,
-        "tool_use": None,
-        "is_finished": usage is not None,
-        "finish_reason": "stop" if usage is not None else "",
-        "usage": usage,
-        "index": 0,
-    }
+class OfflineChatModel:
+    """The ChatModel port over the offline answerer: word pieces as deltas, then the usage, then done."""
 
+    def check(self, *, model: str, api_key: str | None, api_base: str | None) -> None:
+        """Needs no key and no endpoint."""
 
-class OfflineExtractiveLLM(litellm.CustomLLM):
-    """The provider behind ``minirag/offline-extractive``; litellm passes many more keyword arguments
-    (api keys, timeouts, clients) than an offline model needs, and they are ignored."""
-
-    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> litellm.ModelResponse:
-        reply = _reply(messages)
-        return litellm.ModelResponse(
-            model=OFFLINE_MODEL,
-            choices=[
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply.text}}
-            ],
-            usage=litellm.Usage(**reply.usage()),
-        )
-
-    def streaming(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
-    ) -> Iterator[GenericStreamingChunk]:
-        reply = _reply(messages)
-        for piece in reply.pieces:
-            yield _chunk(piece)
-        yield _chunk("", reply.usage())
-
-    async def acompletion(
-        self, model: str, messages: list, *args: Any, **kwargs: Any
-    ) -> litellm.ModelResponse:
-        return self.completion(model, messages)
-
-    # CustomLLM declares astreaming as a coroutine returning an iterator, but litellm's stream wrapper
-    # iterates whatever it returns without awaiting it: an async generator is what works.
-    async def astreaming(  # type: ignore[override]
-        self, model: str, messages: list, *args: Any, **kwargs: Any
-    ) -> AsyncIterator[GenericStreamingChunk]:
-        for chunk in self.streaming(model, messages):
-            yield chunk
-
-
-_REGISTER_LOCK = threading.Lock()
-
-
-def register() -> litellm.CustomLLM:
-    """Routes ``minirag/*`` models to the offline model in this process; any thread, any number of times.
-
-    litellm finds custom handlers in ``litellm.custom_provider_map``; ``custom_llm_setup`` copies the
-    provider name into ``litellm.provider_list`` and ``litellm._custom_providers`` (every completion call
-    does it too, but provider lookups outside a call need it now)."""
-    with _REGISTER_LOCK:
-        handler = next(
-            (i["custom_handler"] for i in litellm.custom_provider_map if i["provider"] == PROVIDER), None
-        )
-        if handler is None:
-            handler = OfflineExtractiveLLM()
-            litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": handler})
-        custom_llm_setup()
-    return handler
+    def stream(self, request: ModelRequest) -> Iterator[ModelChunk]:
+        answered = reply(request.messages)
+        for piece in answered.pieces:
+            yield ModelChunk(text=piece)
+        usage = answered.usage()
+        yield ModelChunk(prompt_tokens=usage["prompt_tokens"], completion_tokens=usage["completion_tokens"])
+        yield ModelChunk(finished=True)

@@ -15,10 +15,14 @@ log = logging.getLogger("minirag.warmup")
 
 class ModelWarmup:
     """`steps` are named loaders, run in order once; the state is idle, loading, ok or down (a loader
-    failed: the model then loads on first use, as without warm-up, and the error is logged)."""
+    failed: the model then loads on first use, as without warm-up, and the error is logged). `later` run
+    after them, once the state is settled: loaders that only some bots need."""
 
-    def __init__(self, steps: dict[str, Callable[[], object]]) -> None:
+    def __init__(
+        self, steps: dict[str, Callable[[], object]], *, later: dict[str, Callable[[], object]] | None = None
+    ) -> None:
         self._steps = steps
+        self._later = later or {}
         self._state = "idle"
         self._seconds: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -43,14 +47,21 @@ class ModelWarmup:
             self._run()
 
     def _run(self) -> None:
-        failed = False
-        for name, step in self._steps.items():
+        failed = not self._each(self._steps)
+        self._state = "down" if failed else "ok"
+        log.info("models warm: %s", self._seconds)
+        if self._later:
+            self._each(self._later)
+            log.info("loaded after warm-up: %s", {name: self._seconds.get(name) for name in self._later})
+
+    def _each(self, steps: dict[str, Callable[[], object]]) -> bool:
+        ok = True
+        for name, step in steps.items():
             started = time.perf_counter()
             try:
                 step()
             except Exception:
-                failed = True
+                ok = False
                 log.exception("warming %s failed; it loads on first use instead", name)
             self._seconds[name] = round(time.perf_counter() - started, 2)
-        self._state = "down" if failed else "ok"
-        log.info("models warm: %s", self._seconds)
+        return ok
