@@ -128,6 +128,16 @@ load: venv
 bench-memory: venv
 	$(PY) -m benchmarks.bench_memory --turns 1000
 
+# Side by side with the original MiniRAG (a checkout of mrwind-up-bird/mini-chat-rag at ORIG; not downloaded
+# here): its own virtualenv, Postgres and Redis from Debian, against make run, on one fake model, interleaved.
+# SBS_ARGS=--quick for a couple of minutes; --profile adds py-spy tables of our server.
+SBS_ARGS ?=
+.PHONY: side-by-side
+side-by-side: venv
+	@test -n "$(ORIG)" || { echo "usage: make side-by-side ORIG=/path/to/mini-chat-rag [SBS_ARGS=--quick]"; exit 2; }
+	test -x $(VENV)/bin/py-spy || $(VENV)/bin/pip install --quiet --disable-pip-version-check py-spy
+	$(PY) -m benchmarks.side_by_side $(ORIG) $(SBS_ARGS)
+
 # The FAQ corpora: real questions about real documentation, from Debian's documentation packages.
 FAQ_DOCS := /usr/share/doc/python3.11-doc/html/faq /usr/share/doc/python-django-doc/html/faq
 
