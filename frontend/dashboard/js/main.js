@@ -1,5 +1,6 @@
 // Registers the stores and page components before Alpine starts (this module runs before vendor/alpine).
 import { app } from './app.js';
+import { agentPanel } from './pages/agents.js';
 import { botsPage } from './pages/bots.js';
 import { chatsPage } from './pages/chats.js';
 import { embedPanel } from './pages/embed.js';
@@ -24,6 +25,7 @@ const components = {
   botsPage,
   tryIt,
   embedPanel,
+  agentPanel,
   evalPanel,
   sourcesPage,
   sourceForm,
