@@ -1,10 +1,13 @@
 """A bot's MCP server, driven by the official MCP SDK's client: over HTTP against the app served on a
 loopback port, and through the API function's Lambda handler (Mangum, buffered) with API Gateway events."""
 
+import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -22,6 +25,7 @@ from tests.support.mcp import LambdaEventTransport, mcp_client, structured
 from tests.support.server import serve
 from tests.support.worker import IngestWorker
 
+ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "How many days of holiday do I get?"
 TOOLS = {"search_knowledge", "ask", "list_sources"}
 
@@ -207,3 +211,35 @@ def test_the_app_imports_no_mcp_until_an_mcp_request() -> None:
     )
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)  # noqa: S603
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+TS_CLIENT = ROOT / "tests" / "postman" / "mcp_client.mjs"
+TS_SDK = ROOT / "tests" / "postman" / "node_modules" / "@modelcontextprotocol" / "sdk"
+
+
+def ts_client(url: str, token: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    if not TS_SDK.is_dir() or node is None:
+        pytest.fail("the MCP TypeScript SDK is not installed: sh tests/postman/setup.sh (make test runs it)")
+    run = subprocess.run(  # noqa: S603
+        [node, str(TS_CLIENT), url, token, QUESTION], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result: dict[str, Any] = json.loads(run.stdout)
+    return result
+
+
+def test_a_second_independent_client_the_typescript_sdk(
+    base_url: str, handbook: dict[str, Any], client: TestClient
+) -> None:
+    """The official TypeScript SDK (its own transport, handshake and schemas) against the same endpoint."""
+    url = f"{base_url}/v1/mcp/{handbook['bot_id']}"
+    got = ts_client(url, handbook["agent_key"])
+    assert "error" not in got, got.get("error")
+    assert got["server"]["name"] == "minirag" and got["tools"] == sorted(TOOLS)
+    assert got["search"]["structuredContent"]["passages"][0]["source_id"] == handbook["source_id"]
+    assert [s["id"] for s in got["sources"]["structuredContent"]["sources"]] == [handbook["source_id"]]
+    assert not got["ask"].get("isError") and "27 days" in got["ask"]["structuredContent"]["text"]
+    assert handbook["source_id"] in got["read"]["contents"][0]["text"]
+    refused = ts_client(url, "mrak_not-a-key")
+    assert "invalid agent key" in refused["error"]

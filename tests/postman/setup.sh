@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs newman (pinned with its closure in package-lock.json) for the Postman collection's run in
+# Installs newman and the MCP TypeScript SDK (pinned with their closures in package-lock.json) for the
+# Postman collection and the second MCP client (mcp_client.mjs, tests/integration/test_mcp.py) in
 # `make test`: `npm ci` only when package-lock.json changed since the last install (or node_modules is gone).
 # Idempotent and quiet: prints nothing when there is nothing to do.
 set -eu
