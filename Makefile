@@ -16,9 +16,10 @@ $(VENV)/.installed: requirements.lock requirements-models.lock
 
 venv: $(VENV)/.installed
 
+# The dashboard's libraries first (npm ci when the lock changed): without Node.js/npm, or when npm fails, this
+# stops with what to install or fix, rather than serve a dashboard that cannot work.
 run: venv
-	@test -f frontend/dashboard/vendor/alpine-csp.min.js || (cd frontend && npm ci --no-audit --no-fund \
-		--loglevel=error >/dev/null && sh scripts/vendor.sh) || echo "run: npm failed: the dashboard lacks its libraries"
+	@sh frontend/scripts/libraries.sh
 	$(PY) -m scripts.localcloud --port $(PORT)
 
 lint: venv

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the frontend and its browser tests need, on a fresh machine or an up-to-date one:
-#   Debian's chromium (only when missing; needs root or sudo), `npm ci` (only when package-lock.json
-#   changed since the last run), and the copy of the pinned libraries into dashboard/vendor/.
+#   Debian's chromium (only when missing; needs root or sudo), then libraries.sh: `npm ci` (only when
+#   package-lock.json changed since the last run) and the copy of the pinned libraries into dashboard/vendor/.
 # Idempotent and quiet: prints nothing when there is nothing to do.
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,11 +13,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x "${MINIRAG_CHROMIUM:-/usr/bin
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
-stamp=node_modules/.package-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
-  echo "$want" > "$stamp"
-fi
-
-sh scripts/vendor.sh
+sh scripts/libraries.sh
