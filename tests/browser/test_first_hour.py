@@ -1,6 +1,7 @@
 """The first hour's loose ends: the widget greets with the bot's own greeting (set in the bot form), the
 widget's demo page talks to the port it is served from, and the sources table works on a phone."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,9 @@ from tests.browser.conftest import screenshot
 from tests.browser.steps import go, sign_in
 from tests.browser.test_widget import shop_page, widget_key
 from tests.support.api import signup
-from tests.support.knowledge import make_bot
+from tests.support.knowledge import add_text, ingest, make_bot
 from tests.support.sites import serve_site
+from tests.support.worker import IngestWorker
 
 pytestmark = pytest.mark.browser
 
@@ -79,3 +81,42 @@ def test_the_demo_page_talks_to_the_port_it_is_served_from(
     page.get_by_label("Widget key").fill("mrwk_demo")
     with page.expect_request(lambda r: r.url.startswith(f"{app_url}/v1/")):
         page.get_by_role("button", name="Load the widget").click()
+
+
+def test_on_a_phone_each_source_is_a_card_with_its_fields_and_actions_in_view(
+    new_page: Callable[..., Any], app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Phone bot")
+    ingest(
+        client, worker, tenant, add_text(client, tenant, bot_id, "Parking is in the basement.", name="Note")
+    )
+    long_url = "https://docs.example.invalid/" + "/".join(["a-really-long-path-segment"] * 6)
+    body = {"bot_profile_id": bot_id, "name": "Docs site", "source_type": "url", "config": {"url": long_url}}
+    ingest(client, worker, tenant, client.post("/v1/sources", json=body, headers=tenant.headers).json()["id"])
+
+    page = new_page(width=390, height=844)
+    sign_in(page, app_url, tenant.owner_email)
+    page.get_by_role("button", name="Menu").click()
+    go(page, "Sources")
+    for name in ("Note", "Docs site"):
+        row = page.locator(f"tr[data-source='{name}']")
+        expect(row.get_by_role("button", name="Delete")).to_be_visible()
+        for control in (
+            row.get_by_role("button", name="Delete"),
+            row.get_by_role("button", name=re.compile("^(Re-)?[Ii]ngest$")),
+            row.get_by_role("combobox", name=f"Refresh schedule of {name}"),
+            row.locator(".badge.status"),
+        ):
+            box = control.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+    note = page.locator("tr[data-source='Note']")
+    expect(note.locator("td[data-label='Chunks']")).to_have_text("1 chunk")
+    table = page.locator("table.sources")
+    assert table.evaluate("t => t.scrollWidth <= t.clientWidth"), "the table scrolls sideways"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "phone-sources-cards")
+
+    note.get_by_role("button", name="Delete").click()
+    note.get_by_role("button", name="Confirm delete").click()
+    expect(page.locator("tr[data-source='Note']")).to_have_count(0)
