@@ -223,7 +223,28 @@ def scenario_chat() -> dict[str, Any]:
         raw = "".join(response.iter_text())
     names = [line[len("event: ") :] for line in raw.splitlines() if line.startswith("event: ")]
     statuses["stream_events"] = sorted(set(names))
+    statuses.update(_agents(client, auth, bot_id, question["message"]))
     return {"import_seconds": seconds, "statuses": statuses, **_provider_calls()}
+
+
+def _agents(client: Any, auth: dict[str, str], bot_id: str, query: str) -> dict[str, Any]:
+    """Retrieve and one MCP tool call: the routes API Gateway sends to this function (docs/agents.md)."""
+    found = client.post(f"/v1/bot-profiles/{bot_id}/retrieve", json={"query": query}, headers=auth)
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    call["params"] = {"name": "search_knowledge", "arguments": {"query": query}}
+    mcp_headers = {
+        **auth,
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-11-25",
+    }
+    searched = client.post(f"/v1/mcp/{bot_id}", json=call, headers=mcp_headers)
+    result = searched.json().get("result", {}) if searched.status_code == 200 else {}
+    return {
+        "retrieve": found.status_code,
+        "retrieve_finds": "27 days" in json.dumps(found.json().get("passages", [])),
+        "mcp_search": searched.status_code,
+        "mcp_finds": "27 days" in json.dumps(result.get("content", [])),
+    }
 
 
 def scenario_ingest() -> dict[str, Any]:

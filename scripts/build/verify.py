@@ -174,6 +174,7 @@ def check(artifact: Artifact, outcome: dict[str, Any], extra: dict[str, Any]) ->
             problems.append(f"handler returned {outcome['result']!r}")
     elif artifact.smoke == "chat":
         wanted = {"source_status": "ready", "chat": 200, "chat_cites": True}
+        wanted |= {"retrieve": 200, "retrieve_finds": True, "mcp_search": 200, "mcp_finds": True}
         problems += [f"{k}: {statuses.get(k)!r}" for k, v in wanted.items() if statuses.get(k) != v]
         if not {"sources", "delta", "done"} <= set(statuses.get("stream_events", [])):
             problems.append(f"stream events {statuses.get('stream_events')}")
