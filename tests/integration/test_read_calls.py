@@ -129,7 +129,7 @@ def test_chat_export_reads_the_chat_once(
     assert ONE_CHAT not in calls
 
 
-TOTALS = "GetItem(TENANT#USAGE/TOTALS)"
+TOTALS = "Query(TENANT#USAGE/TOTALS)"  # every shard in one query
 
 
 def test_overview_is_one_read_and_its_counts_follow_every_write(

@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb import keys
 from minirag.adapters.dynamodb.items import ChatItem, MessageItem, UsageItem
-from minirag.adapters.dynamodb.stats import add_to_totals
+from minirag.adapters.dynamodb.stats import add_to_totals, shard
 from minirag.adapters.dynamodb.tables import DynamoTables, query_index, storage_errors, transaction
 from minirag.domain.chat import Chat, Citation, Message
 from minirag.ports import Page
@@ -128,10 +128,10 @@ class DynamoChatRepository:
                 add_to_totals(tx, self._usage, tenant_id, **_message_counts(message))
 
     def _add_usage(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
-        day = message.created_at.date().isoformat()
+        day, n = message.created_at.date().isoformat(), shard()
         for sk, model, bot in (
-            (keys.usage_model_sk(day, message.model or ""), message.model, None),
-            (keys.usage_bot_sk(day, bot_id), message.model, bot_id),
+            (keys.usage_model_sk(day, message.model or "", n), message.model, None),
+            (keys.usage_bot_sk(day, bot_id, n), message.model, bot_id),
         ):
             item = self._usage(keys.usage_pk(tenant_id), sk)
             tx.update(

@@ -74,12 +74,16 @@ def usage_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#USAGE"
 
 
-def usage_model_sk(day: str, model: str) -> str:
-    return f"DAY#{day}#MODEL#{model}"
+def _shard_suffix(shard: int | None) -> str:
+    return "" if shard is None else f"#SHARD#{shard:02d}"
 
 
-def usage_bot_sk(day: str, bot_id: str) -> str:
-    return f"DAY#{day}#BOT#{bot_id}"
+def usage_model_sk(day: str, model: str, shard: int | None = None) -> str:
+    return f"DAY#{day}#MODEL#{model}{_shard_suffix(shard)}"
+
+
+def usage_bot_sk(day: str, bot_id: str, shard: int | None = None) -> str:
+    return f"DAY#{day}#BOT#{bot_id}{_shard_suffix(shard)}"
 
 
 def widget_key_sk(key_id: str) -> str:
@@ -98,7 +102,16 @@ def delivery_sk(webhook_id: str, delivery_id: str) -> str:
     return f"DELIVERY#{webhook_id}#{delivery_id}"
 
 
+# The start of every totals item's sort key: TOTALS (written before sharding), TOTALS#SHARD#07.
 USAGE_TOTALS = "TOTALS"
+# Counters that every chat turn of a tenant moves (its TOTALS and the day's model and bot rows) are spread
+# over this many items, one picked at random per write: two turns' transactions then rarely touch the same
+# item (DynamoDB cancels one of them, TransactionConflict). Reads sum the shards. docs/scale.md: the figures.
+USAGE_SHARDS = 32
+
+
+def usage_totals_sk(shard: int | None = None) -> str:
+    return f"{USAGE_TOTALS}{_shard_suffix(shard)}"
 
 
 def eval_sk(bot_id: str, run_id: str) -> str:
