@@ -207,3 +207,12 @@ def test_an_agent_keys_daily_budget_is_enforced(client: TestClient, worker: Inge
         for _ in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+def test_retrievals_stay_out_of_feedback(client: TestClient, worker: IngestWorker) -> None:
+    tenant = signup(client)
+    bot_id, _ = ready_bot(client, worker, tenant)
+    client.post(f"/v1/bot-profiles/{bot_id}/retrieve", json={"query": QUESTION}, headers=tenant.headers)
+    feedback = client.get("/v1/stats/feedback", headers=tenant.headers).json()
+    assert feedback["total_messages"] == 0 and feedback["by_bot"] == []
+    assert client.get("/v1/stats/feedback/trend", headers=tenant.headers).json() == []

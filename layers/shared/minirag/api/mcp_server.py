@@ -6,6 +6,7 @@ no response needs a long-lived SSE stream (API Gateway REST with Mangum buffers)
 authenticated the caller and checked the bot; the handlers read both from the ASGI scope."""
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ from minirag.domain.models import Principal
 from minirag.services.knowledge import Passage
 
 SCOPE_KEY = "minirag.mcp"
+# Each request starts and stops a session manager, which the SDK logs at INFO: two lines of noise a call.
+logging.getLogger("mcp.server.streamable_http_manager").setLevel(logging.WARNING)
 RESOURCE_NOT_FOUND = -32002
 
 

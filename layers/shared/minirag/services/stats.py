@@ -196,8 +196,16 @@ class StatsService:
             "default": {"prompt_cost_per_1m": 0.0, "completion_cost_per_1m": 0.0},
         }
 
+    def _message_rows(self, principal: Principal, days: int, bot_id: str | None) -> list[dict[str, Any]]:
+        """Bot rows with messages or feedback: a row holding only retrievals is no part of feedback."""
+        return [
+            r
+            for r in self._rows(principal, days, "bot")
+            if (bot_id is None or r["bot_id"] == bot_id) and (r["requests"] or r["positive"] or r["negative"])
+        ]
+
     def feedback(self, principal: Principal, days: int, bot_id: str | None) -> dict[str, Any]:
-        rows = [r for r in self._rows(principal, days, "bot") if bot_id is None or r["bot_id"] == bot_id]
+        rows = self._message_rows(principal, days, bot_id)
         bots = {b.id: b.name for b in self._bots.list_all(tenant_id=principal.tenant_id)} if rows else {}
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
@@ -223,9 +231,8 @@ class StatsService:
 
     def feedback_trend(self, principal: Principal, days: int, bot_id: str | None) -> list[dict[str, Any]]:
         per_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._rows(principal, days, "bot"):
-            if bot_id is None or row["bot_id"] == bot_id:
-                per_day[row["day"]].append(row)
+        for row in self._message_rows(principal, days, bot_id):
+            per_day[row["day"]].append(row)
         out = []
         for day, rows in sorted(per_day.items()):
             t = _sum(rows, "requests", "positive", "negative")
