@@ -107,7 +107,7 @@ USAGE_TOTALS = "TOTALS"
 # Counters that every chat turn of a tenant moves (its TOTALS and the day's model and bot rows) are spread
 # over this many items, one picked at random per write: two turns' transactions then rarely touch the same
 # item (DynamoDB cancels one of them, TransactionConflict). Reads sum the shards. docs/scale.md: the figures.
-USAGE_SHARDS = 32
+USAGE_SHARDS = 64
 
 
 def usage_totals_sk(shard: int | None = None) -> str:
