@@ -1,7 +1,8 @@
 """The original MiniRAG (a checkout of mrwind-up-bird/mini-chat-rag), run unmodified for the side-by-side
 benchmark: its dependencies in a virtualenv of their own (from PyPI, cached by the hash of its
 pyproject.toml), Postgres and Redis from Debian on loopback in a temporary folder, the Qdrant stand-in
-(benchmarks/qdrant_standin.py) for its vector store, its API under uvicorn and its ARQ worker.
+(benchmarks/qdrant_standin.py: Qdrant's engine, or qdrant-client's local mode) for its vector store, its
+API under uvicorn and its ARQ worker.
 
 Its code is imported from the checkout as it is (cwd and PYTHONPATH); nothing in it is edited.
 """
@@ -168,7 +169,9 @@ def _postgres(stack: ExitStack, original: Original, data: Path) -> str:
 
 
 @contextmanager
-def running_original(checkout: Path, openai_base: str, deps_date: str | None = None) -> Iterator[Original]:
+def running_original(
+    checkout: Path, openai_base: str, deps_date: str | None = None, vectors: str = "edge"
+) -> Iterator[Original]:
     """The original's processes on loopback, stopped (and its temporary data removed) on exit."""
     if not (checkout / "app" / "main.py").exists():
         raise SystemExit(f"{checkout} is not a checkout of the original MiniRAG (no app/main.py)")
@@ -185,7 +188,15 @@ def running_original(checkout: Path, openai_base: str, deps_date: str | None = N
         redis_port, qdrant_port, api_port = _free_port(), _free_port(), _free_port()
         _spawn(stack, original, "redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
                                           "--save", "", "--appendonly", "no", "--dir", str(data)])  # fmt: skip
-        standin = [sys.executable, "-m", "benchmarks.qdrant_standin", "--port", str(qdrant_port)]
+        standin = [
+            sys.executable,
+            "-m",
+            "benchmarks.qdrant_standin",
+            "--port",
+            str(qdrant_port),
+            "--engine",
+            vectors,
+        ]
         env_ours = os.environ | {"PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
         _spawn(stack, original, "qdrant", standin, cwd=ROOT, env=env_ours)
         original.standin_url = f"http://127.0.0.1:{qdrant_port}"
