@@ -69,3 +69,9 @@ class ChatPublic(PublicModel):
     total_completion_tokens: int
     created_at: datetime
     updated_at: datetime
+    # where the chat was started: "dashboard" (a signed-in user), "api" (an API token), "widget", "openai"
+    origin: str = "api"
+
+    @classmethod
+    def derived(cls, chat: Any) -> dict[str, Any]:
+        return {"origin": str(chat.origin).split(":", 1)[0]}  # a widget's key id stays out of the list

@@ -47,7 +47,7 @@ def _prepare(services: Services, principal: Principal, body: ChatRequest) -> Pre
     """One thread-pool hop for everything before the model."""
     if principal.kind == "widget":
         services.widget_keys.count_message(principal)
-    origin = f"widget:{principal.token_id}" if principal.kind == "widget" else "api"
+    origin = {"widget": f"widget:{principal.token_id}", "user": "dashboard"}.get(principal.kind, "api")
     return services.chat.prepare(
         principal,
         bot_id=body.bot_profile_id,
