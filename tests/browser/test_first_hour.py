@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.steps import go, sign_in
+from tests.browser.steps import close_secret, go, sign_in
 from tests.browser.test_widget import shop_page, widget_key
 from tests.support.api import signup
 from tests.support.knowledge import add_text, ingest, make_bot
@@ -120,3 +120,86 @@ def test_on_a_phone_each_source_is_a_card_with_its_fields_and_actions_in_view(
     note.get_by_role("button", name="Delete").click()
     note.get_by_role("button", name="Confirm delete").click()
     expect(page.locator("tr[data-source='Note']")).to_have_count(0)
+
+
+def test_chat_history_says_where_each_chat_came_from(page: Any, app_url: str, client: TestClient) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Origins")
+    key = client.post(
+        f"/v1/bot-profiles/{bot_id}/widget-keys",
+        json={"name": "site", "allowed_origins": ["https://shop.example"]},
+        headers=tenant.headers,
+    ).json()["key"]
+    ask = {"bot_profile_id": bot_id, "message": "From the shop"}
+    client.post(
+        "/v1/chat", json=ask, headers={"Authorization": f"Bearer {key}", "Origin": "https://shop.example"}
+    )
+    client.post("/v1/chat", json={**ask, "message": "From a script"}, headers=tenant.headers)
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Chat history")
+    shop = page.get_by_role("button", name=re.compile("From the shop"))
+    expect(shop.locator(".badge.origin")).to_have_text("widget")
+    expect(
+        page.get_by_role("button", name=re.compile("From a script")).locator(".badge.origin")
+    ).to_have_text("API")
+
+
+def _rated_turn(client: TestClient, tenant: Any, bot_id: str, feedback: str) -> None:
+    answer = client.post(
+        "/v1/chat", json={"bot_profile_id": bot_id, "message": "hello"}, headers=tenant.headers
+    ).json()
+    client.patch(
+        f"/v1/chat/{answer['chat_id']}/messages/{answer['message']['id']}/feedback",
+        json={"feedback": feedback},
+        headers=tenant.headers,
+    )
+
+
+def test_usage_shows_negative_feedback_per_bot_feedback_and_the_daily_average_cost(
+    page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    shop, staff = make_bot(client, tenant, name="Shop"), make_bot(client, tenant, name="Staff")
+    for bot_id, feedback in ((shop, "positive"), (shop, "negative"), (shop, "negative"), (staff, "positive")):
+        _rated_turn(client, tenant, bot_id, feedback)
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Usage")
+    expect(page.get_by_test_id("negative-feedback")).to_have_text("2")
+    expect(page.get_by_test_id("daily-average")).to_have_text(re.compile(r"^\$\d"))
+    by_bot = page.get_by_role("table", name="Feedback by bot")
+    expect(by_bot.locator("tr[data-bot='Shop'] td")).to_have_text(["Shop", "3", "3", "1", "2", "100%"])
+    expect(by_bot.locator("tr[data-bot='Staff'] td").nth(3)).to_have_text("1")
+    trend = page.locator("canvas[aria-label='Feedback trend']")
+    expect(trend).to_be_visible()
+    assert trend.evaluate("c => window.Chart.getChart(c).config.type") == "bar"  # one day: two bars
+    screenshot(page, "usage-feedback")
+
+
+def test_embed_resets_its_form_shows_the_limits_defaults_and_three_snippets(
+    page: Any, app_url: str, client: TestClient
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Embed bot")
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="Open").click()
+    page.get_by_role("tab", name="Embed").click()
+    form = page.get_by_role("form", name="New widget key")
+    expect(form.get_by_label("Requests per minute")).to_have_attribute("placeholder", "30")
+    expect(form.get_by_label("Messages per day")).to_have_attribute("placeholder", "1000")
+    form.get_by_label("Name").fill("Shop")
+    form.get_by_label("Allowed origins").fill("https://shop.example")
+    form.get_by_role("button", name="Create widget key").click()
+    assert close_secret(page).startswith("mrwk_")
+    expect(form.get_by_label("Allowed origins")).to_have_value("")
+    expect(form.get_by_label("Name")).to_have_value("Website")
+    keys = client.get(f"/v1/bot-profiles/{bot_id}/widget-keys", headers=tenant.headers).json()["items"]
+    assert [(k["rate_limit_per_minute"], k["max_messages_per_day"]) for k in keys] == [(30, 1000)]
+
+    snippet = page.get_by_test_id("embed-snippet")
+    expect(snippet).to_contain_text(f'data-bot-id="{bot_id}"')
+    page.get_by_role("tab", name="Custom element").click()
+    expect(snippet).to_contain_text(f'<minirag-widget bot-id="{bot_id}"')
+    expect(snippet).to_contain_text("widget-key=")
+    page.get_by_role("tab", name="Styling").click()
+    expect(snippet).to_contain_text("data-theme-accent=")

@@ -9,6 +9,10 @@ export function chatsPage() {
     bots: [],
     botId: '',
     chats: [],
+    /** Where a chat was started (the API's `origin`; an older server sends none: the API). */
+    originLabel(chat) {
+      return { widget: 'widget', dashboard: 'dashboard', openai: 'OpenAI API' }[chat.origin] || 'API';
+    },
     cursor: null,
     chatId: null,
     chat: null,

@@ -4,6 +4,12 @@ import { copyText, lines } from '../format.js';
 import { page } from '../page.js';
 
 const PLACEHOLDER = 'YOUR_WIDGET_KEY';
+// the server's defaults for a key's limits (POST /v1/bot-profiles/{id}/widget-keys)
+export const KEY_DEFAULTS = { rate_limit_per_minute: 30, max_messages_per_day: 1000 };
+
+function blankKeyForm() {
+  return { name: 'Website', origins: '', rate_limit_per_minute: '', max_messages_per_day: '' };
+}
 
 export function embedPanel(botId, botName) {
   return page({
@@ -12,7 +18,9 @@ export function embedPanel(botId, botName) {
     keys: [],
     lastKey: '',
     confirming: null,
-    form: { name: 'Website', origins: '', rate_limit_per_minute: '', max_messages_per_day: '' },
+    form: blankKeyForm(),
+    defaults: KEY_DEFAULTS,
+    snippetKind: 'script', // script | element | styling: the original MiniRAG's three embed tabs
 
     async init() {
       await this.load();
@@ -35,6 +43,7 @@ export function embedPanel(botId, botName) {
       }
       const made = await this.attempt(() => api.post(this.path(), body));
       if (!made) return;
+      this.form = blankKeyForm();
       this.lastKey = made.raw_key || made.key || made.widget_key || '';
       this.$store.secret.show(
         `Widget key "${body.name}"`,
@@ -64,14 +73,35 @@ export function embedPanel(botId, botName) {
     snippet() {
       const { apiBaseUrl, widgetScriptUrl } = this.$store.session.config;
       const title = String(this.botName || 'Assistant').replace(/[&"<>]/g, '');
-      return [
+      const key = this.lastKey || PLACEHOLDER;
+      if (this.snippetKind === 'element') {
+        return [
+          `<script src="${widgetScriptUrl}" async></script>`,
+          `<minirag-widget bot-id="${this.botId}" api-url="${apiBaseUrl}"`,
+          `  widget-key="${key}" title="${title}"></minirag-widget>`,
+        ].join('\n');
+      }
+      const tag = [
         `<script src="${widgetScriptUrl}" async`,
         `  data-bot-id="${this.botId}"`,
         `  data-api-url="${apiBaseUrl}"`,
-        `  data-widget-key="${this.lastKey || PLACEHOLDER}"`,
+        `  data-widget-key="${key}"`,
         `  data-title="${title}"`,
-        '  data-position="right"></script>',
-      ].join('\n');
+      ];
+      if (this.snippetKind === 'styling') {
+        tag.push(
+          '  data-theme-accent="#0f766e"',
+          '  data-theme-radius="6px"',
+          '  data-theme-font="system-ui, sans-serif"',
+          '  data-placeholder="Ask about our products…"',
+        );
+      }
+      tag.push('  data-position="right"></script>');
+      return tag.join('\n');
+    },
+
+    setSnippet(kind) {
+      this.snippetKind = kind;
     },
 
     async copySnippet() {

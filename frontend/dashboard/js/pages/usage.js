@@ -33,6 +33,10 @@ export function usagePage() {
       await this.load();
     },
 
+    feedbackByBot() {
+      return (this.feedback && this.feedback.by_bot) || [];
+    },
+
     destroy() {
       for (const chart of Object.values(charts)) chart.destroy();
     },
@@ -88,7 +92,8 @@ export function usagePage() {
         },
         { scales: { y: { ticks: {} } } },
       ); // dollars: fractional ticks
-      this.chart('trend', 'line', {
+      // bars, side by side: a line chart of one day is two dots, one hiding the other
+      this.chart('trend', 'bar', {
         labels: this.trend.map((r) => r.date),
         datasets: [
           {
