@@ -203,3 +203,38 @@ def test_embed_resets_its_form_shows_the_limits_defaults_and_three_snippets(
     expect(snippet).to_contain_text("widget-key=")
     page.get_by_role("tab", name="Styling").click()
     expect(snippet).to_contain_text("data-theme-accent=")
+
+
+def test_the_overview_counts_sources_as_the_sources_page_lists_them(
+    page: Any, app_url: str, client: TestClient, worker: IngestWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Counted")
+    ingest(
+        client, worker, tenant, add_text(client, tenant, bot_id, "Parking is in the basement.", name="Note")
+    )
+    with serve_site() as site:
+        for path in ("/a", "/b"):
+            site.add(path, f"<html><body><h1>Page {path}</h1><p>Some words about {path}.</p></body></html>")
+        urls = "".join(f"<url><loc>{site.base}{p}</loc></url>" for p in ("/a", "/b"))
+        sitemap = site.add(
+            "/sitemap.xml",
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+            "application/xml",
+        )
+        body = {
+            "bot_profile_id": bot_id,
+            "name": "Site",
+            "source_type": "sitemap",
+            "config": {"url": sitemap},
+        }
+        ingest(
+            client, worker, tenant, client.post("/v1/sources", json=body, headers=tenant.headers).json()["id"]
+        )
+        worker.drain()
+    assert client.get("/v1/stats/overview", headers=tenant.headers).json()["sources"] == 4  # pages included
+    sign_in(page, app_url, tenant.owner_email)
+    expect(page.get_by_test_id("count-sources")).to_have_text("2")
+    expect(page.get_by_test_id("count-pages")).to_have_text("and 2 pages of sitemaps and batches")
+    go(page, "Sources")
+    expect(page.locator("table.sources tbody tr")).to_have_count(2)

@@ -26,6 +26,7 @@ export function overviewPage() {
       try {
         this.stats = await api.get('/v1/stats/overview');
         this.counts = { bots: this.stats.bot_profiles, sources: this.stats.sources, chats: this.stats.chats };
+        await this.countTopLevelSources();
         return;
       } catch (e) {
         if (!e.missingRoute) this.error = e.message;
@@ -39,6 +40,20 @@ export function overviewPage() {
         const more = chats.headers.get('X-Next-Cursor') ? '+' : '';
         this.counts = { bots: bots.length, sources: sources.length, chats: `${chats.data.length}${more}` };
       });
+    },
+
+    /** The stats count a sitemap's or batch's pages as sources; the Sources page lists only what was added:
+     * count as it does (one page of up to 200), and say how many pages come on top. */
+    async countTopLevelSources() {
+      try {
+        const listed = await api.call('GET', '/v1/sources', { query: { limit: 200 } });
+        const more = listed.headers.get('X-Next-Cursor');
+        const pages = more ? 0 : this.stats.sources - listed.data.length;
+        this.counts.sources = `${listed.data.length}${more ? '+' : ''}`;
+        this.counts.pages = pages > 0 ? pages : 0;
+      } catch {
+        // keep the stats' count
+      }
     },
 
     components() {
