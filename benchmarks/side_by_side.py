@@ -60,6 +60,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--profile", action="store_true", help="py-spy our server during extra chat and read phases"
     )
     parser.add_argument(
+        "--original-vectors",
+        choices=["edge", "local"],
+        default="edge",
+        help="the original's Qdrant stand-in: Qdrant's engine (qdrant-edge-py, as its Qdrant server) or "
+        "qdrant-client's local mode (brute force in Python)",
+    )
+    parser.add_argument(
         "--deps-date", help="install the original's dependencies as PyPI had them then (YYYY-MM-DD)"
     )
     parser.add_argument("--write-key", default="side-by-side", help="RESULTS.md section")

@@ -22,6 +22,7 @@ def test_full_mode_sorts_its_sizes() -> None:
     args = parse_args(["/tmp/orig", "--sizes", "10000,2000"])
 
     assert args.size_list == [2000, 10000] and args.rounds == 3 and not args.quick
+    assert args.original_vectors == "edge"
 
 
 def test_a_size_below_one_document_is_refused() -> None:
