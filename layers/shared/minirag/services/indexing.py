@@ -46,6 +46,7 @@ class SourceIndexer:
         """The source as it is once indexed, not yet saved. Unchanged content keeps its version and
         vectors; changed content gets the next version, whose points are written beside the old ones."""
         documents = self._content.documents(source)
+        source = _named_by_its_page(source, documents)
         embedder = self._embedder_for(bot)
         chunks = self._chunk(documents, bot, embedder)
         if not chunks:
@@ -141,3 +142,13 @@ def _digest(bot: BotProfile, settings: IngestSettings, chunks: list[tuple[Docume
     for _, chunk in chunks:
         h.update(b"\x00" + chunk.text.encode() + b"\x01" + "/".join(chunk.heading_path).encode())
     return h.hexdigest()
+
+
+def _named_by_its_page(source: Source, documents: list[Document]) -> Source:
+    """A sitemap's page is created named by its URL; once fetched, its title names it (in the list and in
+    the citations, which carry the name), unless it has none."""
+    url = str(source.config.get("url") or "")
+    if source.parent_id is None or not url or source.name != url[:200] or len(documents) != 1:
+        return source
+    title = " ".join(documents[0].title.split())[:200]
+    return replace(source, name=title) if title and title != source.name else source
