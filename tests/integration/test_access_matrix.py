@@ -58,6 +58,12 @@ ROLE_TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/bot-profiles/{bot_id}/agent-keys/{key_id}"): "admin",
     ("POST", "/v1/bot-profiles/{bot_id}/retrieve"): "member",
     ("POST", "/v1/mcp/{bot_id}"): "member",
+    ("GET", "/v1/bot-profiles/{bot_id}/gaps"): "member",
+    ("POST", "/v1/bot-profiles/{bot_id}/curated-answers"): "admin",
+    ("GET", "/v1/bot-profiles/{bot_id}/curated-answers"): "member",
+    ("GET", "/v1/bot-profiles/{bot_id}/curated-answers/{curated_id}"): "member",
+    ("PATCH", "/v1/bot-profiles/{bot_id}/curated-answers/{curated_id}"): "admin",
+    ("DELETE", "/v1/bot-profiles/{bot_id}/curated-answers/{curated_id}"): "admin",
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): "member",
     ("POST", "/v1/chat"): "member",
     ("POST", "/v1/bot-profiles/{bot_id}/evaluations"): "admin",
@@ -122,6 +128,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/v1/chat/{chat_id}/messages/{message_id}/feedback"): {"feedback": "positive"},
     ("POST", "/v1/bot-profiles/{bot_id}/agent-keys"): {"name": "k"},
     ("POST", "/v1/bot-profiles/{bot_id}/retrieve"): {"query": "hello"},
+    ("POST", "/v1/bot-profiles/{bot_id}/curated-answers"): {
+        "question": "Opening hours?",
+        "answer": "Nine to five.",
+    },
+    ("PATCH", "/v1/bot-profiles/{bot_id}/curated-answers/{curated_id}"): {"answer": "Ten to six."},
     ("POST", "/v1/mcp/{bot_id}"): {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
     ("POST", "/v1/openai/{bot_id}/chat/completions"): {"messages": [{"role": "user", "content": "hello"}]},
 }
@@ -163,6 +174,11 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
         json={"url": "http://127.0.0.1:9/victim", "events": ["chat.message"]},
         headers=tenant.headers,
     ).json()
+    curated = client.post(
+        f"/v1/bot-profiles/{bot['id']}/curated-answers",
+        json={"question": "Opening hours?", "answer": "Nine to five."},  # knowledge: no "victim" in it
+        headers=tenant.headers,
+    ).json()
     delivery_id = client.post(f"/v1/webhooks/{hook['id']}/test", headers=tenant.headers).json()["delivery_id"]
     chat = client.post(
         "/v1/chat", json={"bot_profile_id": bot["id"], "message": "victim question"}, headers=tenant.headers
@@ -177,6 +193,7 @@ def ids_of_tenant(client: TestClient, tenant: TenantCtx) -> dict[str, str]:
         "key_id": key["id"],
         "webhook_id": hook["id"],
         "delivery_id": delivery_id,
+        "curated_id": curated["id"],
     }
 
 

@@ -12,8 +12,9 @@ from botocore.config import Config
 
 from minirag.adapters import aws
 from minirag.adapters.dynamodb.bots import DynamoBotRepository
-from minirag.adapters.dynamodb.chats import DynamoChatRepository
+from minirag.adapters.dynamodb.curated import DynamoCuratedRepository
 from minirag.adapters.dynamodb.evaluations import DynamoEvaluationRepository
+from minirag.adapters.dynamodb.gaps import DynamoGapRepository, GroundedChatRepository
 from minirag.adapters.dynamodb.ratelimit import DynamoRateLimiter
 from minirag.adapters.dynamodb.sessions import DynamoSessionRepository
 from minirag.adapters.dynamodb.sources import DynamoSourceRepository
@@ -38,6 +39,7 @@ from minirag.adapters.sqs import SqsQueue, queue_depths
 from minirag.config import Settings, provider_api_bases
 from minirag.domain.chunking import Document
 from minirag.domain.errors import MiniRAGError
+from minirag.domain.gaps import DEFAULT_NOT_FOUND_PHRASES
 from minirag.domain.knowledge import BotProfile, SourceType
 from minirag.domain.models_io import ModelRequest
 from minirag.ports import ChatModel, Clock, Embedder, VectorStore
@@ -51,9 +53,11 @@ from minirag.services.budget import RequestBudget
 from minirag.services.chat import ChatService
 from minirag.services.clock import SystemClock
 from minirag.services.content import ContentLoader
+from minirag.services.curated import CuratedService
 from minirag.services.evaluation import EvaluationService
 from minirag.services.events import EventPublisher
 from minirag.services.export import ExportService
+from minirag.services.gaps import GapService, GapSettings
 from minirag.services.health import HealthService
 from minirag.services.ingestion import IngestionService, IngestSettings
 from minirag.services.knowledge import KnowledgeService
@@ -100,6 +104,8 @@ class Services:
     evaluation: EvaluationService
     work: WorkRouter
     knowledge: KnowledgeService
+    curated: CuratedService
+    gaps: GapService
     warmup: ModelWarmup | None = None
 
 
@@ -209,6 +215,16 @@ def model_warmup(settings: Settings, embedders: EmbedderRegistry, model: ChatMod
     return ModelWarmup(steps, later=later)
 
 
+def gap_settings(settings: Settings) -> GapSettings:
+    phrases = [p.strip() for p in settings.not_found_phrases.split("|") if p.strip()]
+    return GapSettings(
+        similarity=settings.gap_similarity,
+        min_score=settings.gap_min_score,
+        alert_count=settings.gap_alert_count,
+        not_found_phrases=(*DEFAULT_NOT_FOUND_PHRASES, *phrases),
+    )
+
+
 def build_services(
     settings: Settings,
     *,
@@ -294,6 +310,24 @@ def build_services(
     events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
     pick_embedder = embedder_for or embedders.for_bot
     remote = remote_sources(settings, policy, source_repo, box, clock)
+    gaps = GapService(
+        gaps=DynamoGapRepository(tables),
+        bots=bot_repo,
+        embedder_for=pick_embedder,
+        clock=clock,
+        settings=gap_settings(settings),
+        publish=events.publish,
+    )
+    curated = CuratedService(
+        curated=DynamoCuratedRepository(tables),
+        bots=bot_repo,
+        vectors=vectors,
+        embedder_for=pick_embedder,
+        clock=clock,
+        point_id=point_id,
+        default_threshold=settings.curated_threshold,
+        on_gap_answered=gaps.answered,
+    )
     retriever = Retriever(
         sources=source_repo,
         vectors=vectors,
@@ -305,8 +339,9 @@ def build_services(
             credentials=bots.credentials,
             timeout_s=settings.rerank_timeout_seconds,
         ),
+        curated=curated.live,
     )
-    chat_repo = DynamoChatRepository(tables)
+    chat_repo = GroundedChatRepository(tables)
     model = chat_model or RoutedChatModel(endpoints)
     warmup = model_warmup(settings, embedders, model)
     chat = ChatService(
@@ -327,6 +362,8 @@ def build_services(
         count_feedback=stats_repo.add_feedback,
         rewrite_followups=settings.rewrite_followups,
         executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieval"),
+        curated=curated,
+        gaps=gaps,
     )
     ingestion = IngestionService(
         sources=source_repo,
@@ -365,6 +402,8 @@ def build_services(
         count_key_use=widget_keys.count_message,
     )
     return Services(
+        curated=curated,
+        gaps=gaps,
         warmup=warmup,
         knowledge=knowledge,
         settings=settings,

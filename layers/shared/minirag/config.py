@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     rerank_timeout_seconds: float = 2.0  # per turn; then the fused order stands
     export_inline_bytes: int = 5_000_000  # larger exports go to S3 (Lambda responses stop at 6 MB)
 
+    # Gaps and curated answers (domain/gaps.py)
+    curated_threshold: float = 0.8  # a bot's default: question similarity that answers with a curated answer
+    gap_similarity: float = 0.65  # two badly answered questions this similar form one gap group
+    gap_min_score: float | None = (
+        None  # a top retrieval score under this is a gap (fused scores are relative)
+    )
+    gap_alert_count: int = 3  # a gap group reaching this many questions sends the chat.gap webhook event
+    # "|"-separated phrases that mean "could not find it" in real models' answers, beside the built-in ones
+    not_found_phrases: str = ""
+
     # Webhooks
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0

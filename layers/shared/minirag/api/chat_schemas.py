@@ -24,6 +24,7 @@ class CitationPublic(PublicModel):
     source_name: str
     content: str
     score: float
+    curated: bool = False  # the passage is an operator's curated answer
 
 
 class MessagePublic(PublicModel):
@@ -37,6 +38,12 @@ class MessagePublic(PublicModel):
     feedback: str | None
     error: str | None
     created_at: datetime
+    # grounding (answers only; null on questions and on answers stored before it was recorded)
+    top_score: float | None = None
+    cited: bool | None = None
+    not_found: bool | None = None
+    curated_answer_id: str | None = None
+    gap_id: str | None = None
 
     @classmethod
     def derived(cls, m: Message) -> dict[str, Any]:

@@ -60,6 +60,9 @@ class BotFields(RequestModel):
     rerank_model: ModelName | None = None
     # what the embedded widget says before the visitor's first question; blank: nothing
     greeting: Greeting | None = None
+    # how close (cosine similarity of the questions' embeddings) a question must be to a curated answer's
+    # question or variant to be answered with it; null: the platform's default (MINIRAG_CURATED_THRESHOLD)
+    curated_threshold: Knob | None = Field(None, ge=0, le=1)
     credentials: CredentialsIn | None = None
 
 
@@ -93,6 +96,7 @@ class BotPublic(PublicModel):
     retrieval_mode: str | None
     rerank_model: str | None
     greeting: str | None
+    curated_threshold: float | None = None
     has_credentials: bool
     is_active: bool
     created_at: datetime

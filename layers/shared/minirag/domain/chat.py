@@ -13,6 +13,7 @@ class Citation:
     source_name: str
     content: str
     score: float
+    curated: bool = False  # an operator's curated answer (domain/gaps.py), not a source's passage
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -22,6 +23,7 @@ class Citation:
             "source_name": self.source_name,
             "content": self.content,
             "score": self.score,
+            **({"curated": True} if self.curated else {}),
         }
 
 
@@ -78,6 +80,12 @@ class Message:
     latency_ms: int | None = None
     time_to_first_token_ms: int | None = None
     stream_ms: int | None = None
+    # grounding of an answer (domain/gaps.py); None on questions and on answers stored before it existed
+    top_score: float | None = None
+    cited: bool | None = None
+    not_found: bool | None = None
+    curated_answer_id: str | None = None  # answered from this curated answer instead of the model
+    gap_id: str | None = None  # the gap group the turn was counted in
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class BotProfile:
     retrieval_mode: str | None = None  # None: the platform's default
     rerank_model: str | None = None  # None: no reranking (domain/reranking.py)
     greeting: str | None = None  # the widget's first message (markdown); None: the widget shows none
+    curated_threshold: float | None = None  # question similarity that uses a curated answer; None: default
     # A fresh random id whenever the bot's set of live sources may have changed (a source saved or
     # deleted, the bot saved): chat reuses the live tags it read under the same revision.
     sources_rev: str | None = None

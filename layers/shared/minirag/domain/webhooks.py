@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-EVENT_TYPES = ("source.ingested", "source.failed", "chat.message")
+EVENT_TYPES = ("source.ingested", "source.failed", "chat.message", "chat.gap")
 TEST_EVENT = "test.ping"
 SIGNATURE_TOLERANCE_SECONDS = 300
 # The original MiniRAG's header, with its meaning: hex HMAC-SHA256(secret, raw body). Ours, beside it, also

@@ -30,6 +30,7 @@ _EDITABLE = (
     "retrieval_mode",
     "rerank_model",
     "greeting",
+    "curated_threshold",
 )
 
 

@@ -1,6 +1,7 @@
 """A RAG chat turn: store the question, retrieve, prompt the model, stream, store the answer, account usage."""
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -9,6 +10,7 @@ from functools import partial
 from minirag.domain.chat import (
     Chat,
     ChatEvent,
+    Citation,
     DeltaEvent,
     DoneEvent,
     ErrorEvent,
@@ -23,15 +25,19 @@ from minirag.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from minirag.domain.gaps import CURATED_SOURCE_NAME
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
+from minirag.domain.models_io import ModelChunk
 from minirag.domain.prompt import Turn, standalone_query
 from minirag.ports import BotRepository, ChatModel, ChatRepository, Clock
 from minirag.security.crypto import SecretBox
 from minirag.services.chat_prompt import citations, model_request, title
 from minirag.services.chat_reads import ChatReader
 from minirag.services.chat_turn import PreparedTurn, Streamed, answer_message
+from minirag.services.curated import CuratedMatch, CuratedService
+from minirag.services.gaps import GapService
 from minirag.services.retrieval import Retriever
 
 __all__ = ["ChatService", "PreparedTurn"]  # routes import the turn's record from here
@@ -59,6 +65,8 @@ class ChatService(ChatReader):
         count_feedback: Callable[..., object] | None = None,
         rewrite_followups: bool = True,
         executor: Executor | None = None,
+        curated: CuratedService | None = None,
+        gaps: GapService | None = None,
     ) -> None:
         super().__init__(chats=chats, cursors=cursors, count_feedback=count_feedback)
         self._bots = bots
@@ -71,6 +79,8 @@ class ChatService(ChatReader):
         self._rewrite_followups = rewrite_followups
         self._model_timeout_s = model_timeout_s
         self._executor = executor
+        self._curated = curated
+        self._gaps = gaps
 
     def prepare(
         self,
@@ -96,10 +106,12 @@ class ChatService(ChatReader):
             id=new_id(), chat_id=chat.id, role="user", content=text, created_at=self._clock.now()
         )
         query = standalone_query(text, history) if self._rewrite_followups else text
-        search = partial(self._retriever.search, bot, query, source_ids=source_ids)
+        search = partial(self._lookup, bot, query, source_ids)
         pending = self._executor.submit(search) if self._executor is not None else None
         self._ask(principal, bot, chat, question, is_new=is_new)
-        cited, blocks = citations(pending.result() if pending is not None else search())
+        found = pending.result() if pending is not None else search()
+        curated = found if isinstance(found, CuratedMatch) else None
+        cited, blocks = ([curated_citation(curated)], []) if curated else citations(found)  # type: ignore[arg-type]
         request = model_request(
             bot,
             credentials,
@@ -108,7 +120,23 @@ class ChatService(ChatReader):
             question=text,
             timeout_s=self._model_timeout_s,
         )
-        return PreparedTurn(chat=chat, bot=bot, question=question, citations=cited, request=request)
+        return PreparedTurn(
+            chat=chat,
+            bot=bot,
+            question=question,
+            citations=cited,
+            request=request,
+            query=query,
+            curated=curated,
+        )
+
+    def _lookup(self, bot: BotProfile, query: str, source_ids: list[str] | None) -> object:
+        """A curated answer close enough to the question, or else the passages retrieved for it."""
+        if self._curated is not None and not source_ids:
+            match = self._curated.match(bot, query)
+            if match is not None:
+                return match
+        return self._retriever.search(bot, query, source_ids=source_ids)
 
     def model_problem(self, principal: Principal, bot_id: str) -> str | None:
         """Why a chat with this bot would be refused as misconfigured (its model's provider has no key in
@@ -166,7 +194,7 @@ class ChatService(ChatReader):
         yield SourcesEvent(turn.citations)
         got = Streamed()
         try:
-            for chunk in self._model.stream(turn.request):
+            for chunk in self._model.stream(turn.request) if turn.curated is None else _pieces(turn):
                 if chunk.text:
                     got.first_token = got.first_token or time.perf_counter()
                     got.parts.append(chunk.text)
@@ -185,7 +213,9 @@ class ChatService(ChatReader):
         except Exception as exc:
             yield self._unstored(turn, got, "the answer could not be stored", exc)
             return
-        usage = Usage(turn.bot.model, answer.prompt_tokens, answer.completion_tokens, answer.cost_usd)
+        usage = Usage(
+            answer.model or turn.bot.model, answer.prompt_tokens, answer.completion_tokens, answer.cost_usd
+        )
         yield DoneEvent(chat_id=turn.chat.id, message=answer, usage=usage)
 
     def _failed(self, turn: PreparedTurn, got: Streamed, detail: str) -> ErrorEvent:
@@ -205,9 +235,47 @@ class ChatService(ChatReader):
 
     def _store(self, turn: PreparedTurn, got: Streamed, error: str | None) -> Message:
         answer = answer_message(turn, got, error=error, clock=self._clock, cost=self._cost)
+        if self._gaps is not None and error is None:
+            self._gaps.assess(answer, curated=turn.curated is not None)
         self._chats.add_message(tenant_id=turn.chat.tenant_id, message=answer, bot_id=turn.bot.id)
         self._announce(turn.chat, answer)
+        if self._gaps is not None and error is None:
+            self._count_gap(turn, answer)
         return answer
+
+    def _count_gap(self, turn: PreparedTurn, answer: Message) -> None:
+        """After the answer is stored: its day counts and, for a badly answered question, its gap group."""
+        assert self._gaps is not None
+        reasons = self._gaps.reasons(answer)
+        vector = turn.curated.vector if turn.curated is not None else None
+        gap_id = self._gaps.record(
+            turn.bot,
+            turn.chat,
+            question=turn.query or turn.question.content,
+            answer=answer,
+            vector=vector,
+            reasons=reasons,
+        )
+        if gap_id is not None:
+            answer.gap_id = gap_id
+            try:
+                self._chats.save_message(tenant_id=turn.chat.tenant_id, message=answer)
+            except MiniRAGError:
+                log.warning("the answer's gap id was not stored", extra={"message_id": answer.id})
+
+    def _rated_negative(self, principal: Principal, chat_id: str, message: Message) -> None:
+        if self._gaps is None or message.gap_id is not None or message.curated_answer_id is not None:
+            return
+        chat = self.get(principal, chat_id)
+        bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=chat.bot_profile_id)
+        earlier = self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id)
+        asked = [m for m in earlier if m.role == "user" and m.id < message.id]
+        if bot is None or not asked:
+            return
+        gap_id = self._gaps.record_feedback(bot, chat, asked[-1].content, message)
+        if gap_id is not None:
+            message.gap_id = gap_id
+            self._chats.save_message(tenant_id=principal.tenant_id, message=message)
 
     def _announce(self, chat: Chat, answer: Message) -> None:
         """A webhook that cannot be queued must not cost the user the answer already stored."""
@@ -216,3 +284,23 @@ class ChatService(ChatReader):
                 self._on_message(chat, answer)
             except MiniRAGError:
                 log.warning("chat.message event not published", extra={"message_id": answer.id})
+
+
+def curated_citation(match: CuratedMatch) -> Citation:
+    curated = match.curated
+    return Citation(
+        n=1,
+        chunk_id=f"curated:{curated.id}",
+        source_id=curated.id,
+        source_name=CURATED_SOURCE_NAME,
+        content=curated.question[:300],
+        score=match.score,
+        curated=True,
+    )
+
+
+def _pieces(turn: PreparedTurn) -> Iterator[ModelChunk]:
+    """A curated answer, streamed word by word like a model's."""
+    assert turn.curated is not None
+    for piece in re.findall(r"\S+\s*|\s+", turn.curated.curated.answer):
+        yield ModelChunk(text=piece)

@@ -54,6 +54,7 @@ def citations(hits: list[VectorHit]) -> tuple[list[Citation], list[ContextBlock]
                 source_name=name,
                 content=_snippet(text),
                 score=round(float(hit.score), 6),
+                curated=bool(payload.get("curated")),
             )
         )
         authority = payload.get("authority")  # remote-search passages: [MANDATORY] marks a rule

@@ -79,7 +79,12 @@ class ChatReader:
                 positive=_delta(before, feedback, "positive"),
                 negative=_delta(before, feedback, "negative"),
             )
+        if feedback == "negative" and before != feedback:
+            self._rated_negative(principal, chat_id, message)
         return message
+
+    def _rated_negative(self, principal: Principal, chat_id: str, message: Message) -> None:
+        """Hook: the chat service counts the turn among the gaps."""
 
     def messages(self, principal: Principal, chat_id: str) -> list[Message]:
         self.get(principal, chat_id)

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from minirag.domain.chat import Chat, Citation, Message
 from minirag.domain.chunking import approx_tokens
+from minirag.domain.gaps import CURATED_MODEL
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile
 from minirag.domain.models_io import ModelRequest
 from minirag.ports import Clock
+from minirag.services.curated import CuratedMatch
 
 
 @dataclass
@@ -20,6 +22,8 @@ class PreparedTurn:
     citations: list[Citation]
     request: ModelRequest
     started: float = field(default_factory=time.perf_counter)
+    query: str = ""  # what was searched: the question, or a follow-up rewritten to stand alone
+    curated: CuratedMatch | None = None  # answered with an operator's curated answer, not the model
 
 
 @dataclass
@@ -45,6 +49,8 @@ def answer_message(
     now = time.perf_counter()
     first_token = got.first_token
     answered = bool(got.parts or got.prompt_tokens or got.completion_tokens)
+    if turn.curated is not None:
+        return _curated_answer(turn, got, clock=clock, now=now)
     if error is not None and not answered:
         prompt_tokens = completion_tokens = 0
     else:
@@ -65,4 +71,23 @@ def answer_message(
         latency_ms=int((now - turn.started) * 1000),
         time_to_first_token_ms=int((first_token - turn.started) * 1000) if first_token else None,
         stream_ms=int((now - first_token) * 1000) if first_token else None,
+    )
+
+
+def _curated_answer(turn: PreparedTurn, got: Streamed, *, clock: Clock, now: float) -> Message:
+    """No model ran: no tokens, no cost, and a model name of its own, so usage counts these apart."""
+    assert turn.curated is not None
+    first_token = got.first_token
+    return Message(
+        id=new_id(),
+        chat_id=turn.chat.id,
+        role="assistant",
+        content="".join(got.parts),
+        created_at=clock.now(),
+        sources=turn.citations,
+        model=CURATED_MODEL,
+        latency_ms=int((now - turn.started) * 1000),
+        time_to_first_token_ms=int((first_token - turn.started) * 1000) if first_token else None,
+        stream_ms=int((now - first_token) * 1000) if first_token else None,
+        curated_answer_id=turn.curated.curated.id,
     )

@@ -89,8 +89,10 @@ class Retriever:
         settings: RetrievalSettings,
         remote: RemoteSources | None = None,
         rerank: Reranking | None = None,
+        curated: Callable[[BotProfile], list[tuple[str, str]]] | None = None,
     ) -> None:
         self._live = LiveSources(sources)
+        self._curated = curated  # (curated answer id, live tag) pairs: searched as knowledge too
         self._rerank = rerank
         self._remote = remote
         self._vectors = vectors
@@ -100,7 +102,8 @@ class Retriever:
     def live_tags(self, bot: BotProfile, source_ids: list[str] | None = None) -> list[str]:
         """Deleted or switched-off sources drop out here, even before their vectors are gone."""
         chosen = set(source_ids or [])
-        return [tag for source_id, tag in self._live.of(bot) if not chosen or source_id in chosen]
+        live = self._live.of(bot) + (self._curated(bot) if self._curated is not None else [])
+        return [tag for source_id, tag in live if not chosen or source_id in chosen]
 
     def search(
         self,

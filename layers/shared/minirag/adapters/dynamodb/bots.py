@@ -27,6 +27,7 @@ _FIELDS = (
     "retrieval_mode",
     "rerank_model",
     "greeting",
+    "curated_threshold",
     "created_at",
     "updated_at",
 )

@@ -116,6 +116,7 @@ class BotItem(Item):
     retrieval_mode = UnicodeAttribute(null=True)
     rerank_model = UnicodeAttribute(null=True)
     greeting = UnicodeAttribute(null=True)
+    curated_threshold = NumberAttribute(null=True)  # None: the platform's default (Settings)
 
 
 class SourceItem(Item):
@@ -182,6 +183,11 @@ class MessageItem(Item):
     time_to_first_token_ms = NumberAttribute(null=True)
     stream_ms = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    top_score = NumberAttribute(null=True)  # grounding: see domain/gaps.py
+    cited = BooleanAttribute(null=True)
+    not_found = BooleanAttribute(null=True)
+    curated_answer_id = UnicodeAttribute(null=True)
+    gap_id = UnicodeAttribute(null=True)
 
 
 class UsageItem(Item):
@@ -277,3 +283,53 @@ class EvalRunItem(Item):
 
 
 ITEM_CLASSES = (*ITEM_CLASSES, EvalRunItem)
+
+
+class CuratedItem(Item):
+    """TENANT#t / CURATED#<bot>#<id>: an operator's answer, with its questions' vectors for chat time."""
+
+    curated_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    question = UnicodeAttribute()
+    answer = UnicodeAttribute()
+    variants = JSONAttribute(null=True)
+    gap_id = UnicodeAttribute(null=True)
+    embedding_model = UnicodeAttribute(null=True)
+    vectors = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class GapGroupItem(Item):
+    """TENANT#t#GAPS#<bot> / GROUP#<id>: one group of similar badly answered questions."""
+
+    group_id = UnicodeAttribute()
+    bot_id = UnicodeAttribute()
+    question = UnicodeAttribute()
+    asked = NumberAttribute(default=0)
+    first_at = UTCDateTimeAttribute()
+    last_at = UTCDateTimeAttribute()
+    latest_question = UnicodeAttribute()
+    latest_answer = UnicodeAttribute(null=True)
+    latest_chat_id = UnicodeAttribute()
+    latest_message_id = UnicodeAttribute()
+    latest_sources = JSONAttribute(null=True)
+    reasons = JSONAttribute(null=True)
+    vector = JSONAttribute(null=True)
+    curated_answer_id = UnicodeAttribute(null=True)
+
+
+class GapDayItem(Item):
+    """TENANT#t#GAPS#<bot> / DAY#<day>#GROUP#<id> (a group's day) or DAY#<day>#ANSWERS (the bot's day):
+    ADDed at write time, so a window is one range query."""
+
+    day = UnicodeAttribute()
+    group_id = UnicodeAttribute(null=True)
+    asked = NumberAttribute(default=0)
+    answers = NumberAttribute(default=0)
+    not_found = NumberAttribute(default=0)
+    curated = NumberAttribute(default=0)
+    gaps = NumberAttribute(default=0)
+
+
+ITEM_CLASSES = (*ITEM_CLASSES, CuratedItem, GapGroupItem, GapDayItem)

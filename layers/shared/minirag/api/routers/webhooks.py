@@ -11,7 +11,7 @@ from minirag.domain.webhooks import Delivery, Webhook
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-EventName = Literal["source.ingested", "source.failed", "chat.message"]
+EventName = Literal["source.ingested", "source.failed", "chat.message", "chat.gap"]
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048)]
 
 
