@@ -157,3 +157,12 @@ bench: venv
 	$(PY) benchmarks/bench_embedding.py --texts 1000 --repeat 2 --batch-sizes 16,32
 	$(PY) benchmarks/bench_chat.py
 	$(PY) benchmarks/bench_api.py
+
+# What it costs and where it breaks (docs/scale.md): USD per 1,000 chats and pages, per idle tenant and for
+# three workloads, from operations counted on the local stack and benchmarks/prices.json; then the seeded
+# simulations of one tenant's hot counter items and of a month of 10,000 tenants. COST_ARGS=--write: RESULTS.md.
+COST_ARGS ?=
+.PHONY: cost
+cost: venv
+	$(PY) -m benchmarks.cost $(COST_ARGS)
+	$(PY) -m benchmarks.scale_sim $(COST_ARGS)

@@ -115,9 +115,11 @@ class Limits:
 
     lambda_concurrency: int = 1000  # account default per region
     api_rps: int = 200  # template.yaml: the prod stage's throttling rate limit (account: 10,000)
-    qdrant_qps_per_node: int = 400  # a 4-vCPU node, 384-d HNSW with a tenant filter (docs/scale.md)
-    qdrant_nodes: int = 3
-    qdrant_ram_gb_per_node: int = 32
+    qdrant_qps_per_node: int = (
+        400  # an 8-vCPU node, 384-d HNSW with a tenant filter (an assumption: docs/scale.md)
+    )
+    qdrant_nodes: int = 6  # benchmarks/cost.py's self-run cluster for this workload: 6 r7g.2xlarge
+    qdrant_ram_gb_per_node: int = 56  # of their 64 GiB, the rest for the OS and optimisation
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class PerTurn:
 
     wcu: float = 21.0
     usage_partition_wcu: float = 8.0
-    tenant_partition_wcu: float = 6.0
+    tenant_partition_wcu: float = 6.0  # the chat put and update (2 WCU each) and a widget key's counters
     chat_seconds: float = 2.5  # with a provider model streaming its answer (offline: ~0.3)
     searches: int = 1
 
@@ -135,7 +137,7 @@ def month(
     tenants: int = 10_000,
     chats: int = 10_000_000,
     chunks: int = 100_000_000,
-    bytes_per_chunk: float = 2200,
+    bytes_per_chunk: float = 2151,  # RAM per chunk, benchmarks/cost.py (RESULTS.md 'Cost')
     seed: int = 11,
     limits: Limits | None = None,
     per_turn: PerTurn | None = None,
@@ -168,7 +170,7 @@ def month(
             "WCU/s",
         ),
         (
-            "DynamoDB hottest counter item (32 shards)",
+            f"DynamoDB hottest counter item ({USAGE_SHARDS} shards)",
             PARTITION_WCU,
             top_tenant * 2 * TX_WCU / USAGE_SHARDS * 3,
             "WCU/s",
