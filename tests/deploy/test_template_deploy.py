@@ -96,12 +96,16 @@ def test_streaming_routes_leave_their_other_methods_to_the_api_function(template
     assert {("/v1/bot-profiles/{bot_id}/retrieve", "ANY"), ("/v1/mcp/{bot_id}", "ANY")} <= routes
     assert {("/v1/bot-profiles", "ANY"), ("/v1/bot-profiles/{bot_id}", "ANY")} <= routes
     assert ("/v1/bot-profiles/{bot_id}/{proxy+}", "ANY") in routes
+    curated = "/v1/bot-profiles/{bot_id}/curated-answers"
+    assert {(curated, "ANY"), (curated + "/{curated_id}", "ANY")} <= routes
 
 
 def test_retrieve_and_mcp_run_where_the_embedders_are(template: dict[str, Any]) -> None:
     events = template["Resources"]["ChatFunction"]["Properties"]["Events"].values()
     routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in events}
     assert {("/v1/bot-profiles/{bot_id}/retrieve", "POST"), ("/v1/mcp/{bot_id}", "POST")} <= routes
+    curated = "/v1/bot-profiles/{bot_id}/curated-answers"
+    assert {(curated, "POST"), (curated + "/{curated_id}", "PATCH")} <= routes, "writes embed questions"
 
 
 def test_samconfig_has_dev_and_prod_with_every_parameter(template: dict[str, Any]) -> None:

@@ -310,6 +310,7 @@ def build_services(
     events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
     pick_embedder = embedder_for or embedders.for_bot
     remote = remote_sources(settings, policy, source_repo, box, clock)
+    chat_repo = GroundedChatRepository(tables)
     gaps = GapService(
         gaps=DynamoGapRepository(tables),
         bots=bot_repo,
@@ -317,6 +318,8 @@ def build_services(
         clock=clock,
         settings=gap_settings(settings),
         publish=events.publish,
+        chats=chat_repo,
+        queue=queue,
     )
     curated = CuratedService(
         curated=DynamoCuratedRepository(tables),
@@ -341,7 +344,6 @@ def build_services(
         ),
         curated=curated.live,
     )
-    chat_repo = GroundedChatRepository(tables)
     model = chat_model or RoutedChatModel(endpoints)
     warmup = model_warmup(settings, embedders, model)
     chat = ChatService(
@@ -479,7 +481,7 @@ def build_services(
         webhook_queue=webhook_queue,
         refresh=RefreshService(sources=source_repo, queue=queue, clock=clock),
         evaluation=evaluation,
-        work=WorkRouter(ingestion=ingestion, evaluation=evaluation),
+        work=WorkRouter(ingestion=ingestion, evaluation=evaluation, gaps=gaps),
         export=ExportService(
             chats=chat_repo,
             chat=chat,

@@ -264,18 +264,13 @@ class ChatService(ChatReader):
                 log.warning("the answer's gap id was not stored", extra={"message_id": answer.id})
 
     def _rated_negative(self, principal: Principal, chat_id: str, message: Message) -> None:
+        """The rating is stored; a gap that cannot be queued must not fail it."""
         if self._gaps is None or message.gap_id is not None or message.curated_answer_id is not None:
             return
-        chat = self.get(principal, chat_id)
-        bot = self._bots.get(tenant_id=principal.tenant_id, bot_id=chat.bot_profile_id)
-        earlier = self._chats.messages(tenant_id=principal.tenant_id, chat_id=chat_id)
-        asked = [m for m in earlier if m.role == "user" and m.id < message.id]
-        if bot is None or not asked:
-            return
-        gap_id = self._gaps.record_feedback(bot, chat, asked[-1].content, message)
-        if gap_id is not None:
-            message.gap_id = gap_id
-            self._chats.save_message(tenant_id=principal.tenant_id, message=message)
+        try:
+            self._gaps.rated_negative(principal.tenant_id, chat_id, message.id)
+        except MiniRAGError:
+            log.warning("the rated turn was not queued for the gaps", extra={"message_id": message.id})
 
     def _announce(self, chat: Chat, answer: Message) -> None:
         """A webhook that cannot be queued must not cost the user the answer already stored."""

@@ -17,12 +17,13 @@ from minirag.domain.gaps import GapDay, GapGroup, compact, gap_reasons, groundin
 from minirag.domain.ids import new_id
 from minirag.domain.knowledge import BotProfile
 from minirag.domain.models import Principal
-from minirag.ports import BotRepository, Clock, Embedder
+from minirag.ports import BotRepository, ChatRepository, Clock, Embedder, Queue
 
 log = logging.getLogger("minirag.gaps")
 MAX_WINDOW_DAYS = 366
 DEFAULT_WINDOW_DAYS = 30
 MAX_GROUPS = 200
+GAP_FEEDBACK = "gap_feedback"  # the work command of a negative rating
 
 
 class GapRepository(Protocol):
@@ -73,6 +74,8 @@ class GapService:
         clock: Clock,
         settings: GapSettings,
         publish: Callable[[str, str, dict[str, Any]], object] | None = None,
+        chats: ChatRepository | None = None,
+        queue: Queue | None = None,
     ) -> None:
         self._gaps = gaps
         self._bots = bots
@@ -80,6 +83,8 @@ class GapService:
         self._clock = clock
         self.settings = settings
         self._publish = publish
+        self._chats = chats
+        self._queue = queue
 
     # --- write time ----------------------------------------------------------------------------------
     def assess(self, answer: Message, *, curated: bool) -> None:
@@ -133,13 +138,33 @@ class GapService:
             return None
         return gap_id
 
-    def record_feedback(self, bot: BotProfile, chat: Chat, question: str, answer: Message) -> str | None:
-        """A negative rating on an answer not yet counted as a gap makes it one."""
-        try:
-            return self._group(bot, chat, question, answer, None, ["negative_feedback"])
-        except Exception:
-            log.exception("the rated turn was not added to the gaps", extra={"message_id": answer.id})
-            return None
+    def rated_negative(self, tenant_id: str, chat_id: str, message_id: str) -> None:
+        """A negative rating on an answer not yet counted as a gap makes it one, in the worker: grouping
+        embeds the question, and the API function that takes the rating has no embedder."""
+        command = {"type": GAP_FEEDBACK, "tenant_id": tenant_id, "chat_id": chat_id, "message_id": message_id}
+        if self._queue is not None:
+            self._queue.send(command)
+        else:
+            self.handle(command)
+
+    def handle(self, command: dict[str, Any]) -> None:
+        """The worker's side of `rated_negative`; a rating changed or counted meanwhile is left alone."""
+        if self._chats is None:
+            return
+        tenant_id, chat_id = command["tenant_id"], command["chat_id"]
+        answer = self._chats.get_message(
+            tenant_id=tenant_id, chat_id=chat_id, message_id=command["message_id"]
+        )
+        chat = self._chats.get(tenant_id=tenant_id, chat_id=chat_id)
+        if answer is None or chat is None or answer.feedback != "negative" or answer.gap_id is not None:
+            return
+        bot = self._bots.get(tenant_id=tenant_id, bot_id=chat.bot_profile_id)
+        earlier = self._chats.messages(tenant_id=tenant_id, chat_id=chat_id)
+        asked = [m for m in earlier if m.role == "user" and m.id < answer.id]
+        if bot is None or not asked:
+            return
+        answer.gap_id = self._group(bot, chat, asked[-1].content, answer, None, ["negative_feedback"])
+        self._chats.save_message(tenant_id=tenant_id, message=answer)
 
     def _group(
         self,
