@@ -23,6 +23,7 @@ QUESTIONS = (
     "Explain the retry policy of the storage table.",
     "What is the throughput of the vector index?",
 )
+RETRIES = 3
 DOC_MB = 0.005  # 5 KB of generated markdown per document: about 10 chunks of 512 characters
 
 
@@ -77,12 +78,13 @@ class System:
     engine_pids: list[int]  # databases and queues it talks to (process trees)
     bot_extra: dict[str, Any]
     search_pid: int | None = None  # the original's Qdrant stand-in
-    search_url: str = ""  # its /bench/stats: CPU spent inside qdrant-client's query_points
+    search_url: str = ""  # its /bench/stats: CPU spent inside the engine's queries
     headers: dict[str, str] = field(default_factory=dict)
     bot_id: str = ""
     sources: list[str] = field(default_factory=list)
     docs: int = 0
     turns: int = 0  # chat turns answered so far (counted by the caller)
+    retries: int = 0  # failed ingestions queued again
 
     def cpu(self) -> dict[str, float]:
         return {
@@ -130,21 +132,28 @@ def ingest(system: System, docs: int) -> dict[str, float]:
             response = http.post("/v1/sources/upload", data={"bot_profile_id": system.bot_id}, files=files)
             response.raise_for_status()
             new.append(response.json()["id"])
-        chunks = sum(_ready(http, source) for source in new)
+        chunks = sum(_ready(http, system, source) for source in new)
     wall = time.perf_counter() - started
     system.sources += new
     system.docs = docs
     return {"wall_s": wall, "docs": len(new), "chunks": chunks} | cpu_delta(before, system.cpu())
 
 
-def _ready(http: httpx.Client, source_id: str, timeout: float = 1800) -> int:
-    deadline = time.monotonic() + timeout
+def _ready(http: httpx.Client, system: "System", source_id: str, timeout: float = 1800) -> int:
+    """Waits for one source; a failed ingestion is queued again (POST /v1/sources/{id}/ingest, as an
+    operator would) up to RETRIES times, and counted in system.retries."""
+    deadline, retries = time.monotonic() + timeout, 0
     while time.monotonic() < deadline:
         source = http.get(f"/v1/sources/{source_id}").json()
         if source["status"] == "ready":
             return int(source["chunk_count"])
         if source["status"] in ("error", "failed"):
-            raise RuntimeError(f"ingest failed: {source}")
+            if retries == RETRIES:
+                raise RuntimeError(f"{system.name}: ingest failed {retries + 1} times: {source}")
+            print(f"{system.name}: ingest of {source['name']} failed ({source['error_message']!r}); again")
+            retries += 1
+            system.retries += 1
+            http.post(f"/v1/sources/{source_id}/ingest").raise_for_status()
         time.sleep(0.2)
     raise RuntimeError(f"source {source_id} not ready after {timeout} s")
 
