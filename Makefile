@@ -120,9 +120,14 @@ LOAD_REQUESTS ?= 400
 LOAD_SOURCES ?= 250
 LOAD_TURNS ?= 300
 
-.PHONY: load bench-memory
+.PHONY: load load-emulators bench-memory
 load: venv
 	$(PY) -m benchmarks.load --start --host http://127.0.0.1:$(PORT) --clients $(LOAD_CLIENTS) \
+		--requests $(LOAD_REQUESTS) --sources $(LOAD_SOURCES) --turns $(LOAD_TURNS)
+
+# The same mix with make run on the emulator tier (DynamoDB Local + LocalStack from scripts/emulators).
+load-emulators: venv
+	$(PY) -m benchmarks.load --start --emulators --host http://127.0.0.1:$(PORT) --clients $(LOAD_CLIENTS) \
 		--requests $(LOAD_REQUESTS) --sources $(LOAD_SOURCES) --turns $(LOAD_TURNS)
 
 # make run's resident memory after 100 and 1,000 chat turns, and its first answer against a warm one.

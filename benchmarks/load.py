@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,11 @@ def main() -> int:
     parser.add_argument(
         "--start", action="store_true", help="start make run (a child process) when nothing answers"
     )
+    parser.add_argument(
+        "--emulators",
+        action="store_true",
+        help="with --start: make run on the emulator tier (DynamoDB Local + LocalStack, scripts/emulators)",
+    )
     args = parser.parse_args()
     try:
         httpx.get(f"{args.host}/health", timeout=3)
@@ -196,7 +202,14 @@ def main() -> int:
             print(f"nothing answers at {args.host}: start `make run` first, or pass --start", file=sys.stderr)
             return 2
         port = int(args.host.rsplit(":", 1)[1])
-        with local_run(port) as running:
+        with ExitStack() as stack:
+            aws = None
+            if args.emulators:
+                from scripts.emulators.__main__ import emulators
+
+                dynamodb, other = stack.enter_context(emulators())
+                aws = {"AWS_ENDPOINT_URL": other, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb}
+            running = stack.enter_context(local_run(port, aws=aws))
             print(f"started make run at {running.url} (models warm after {running.warm_s:.1f} s)", flush=True)
             return run(args)
     return run(args)

@@ -51,7 +51,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_run(port: int = 0, *, timeout: float = 600, wait_for_models: bool = True) -> Iterator[Running]:
+def local_run(
+    port: int = 0, *, timeout: float = 600, wait_for_models: bool = True, aws: dict[str, str] | None = None
+) -> Iterator[Running]:
+    """`aws`: AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_DYNAMODB) of an emulator tier to run on instead of
+    make run's own moto and DynamoDB Local."""
     port = port or free_port()
     data = Path(tempfile.mkdtemp(prefix="minirag-localrun-"))
     env = os.environ | {
@@ -60,6 +64,8 @@ def local_run(port: int = 0, *, timeout: float = 600, wait_for_models: bool = Tr
         "MINIRAG_DATA_DIR": str(data),
     }
     env.pop("AWS_ENDPOINT_URL", None)
+    env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    env |= aws or {}
     command = [sys.executable, "-m", "scripts.localcloud", "--port", str(port), "--aws-port", "0"]
     log = data / "localcloud.log"
     started = time.perf_counter()
