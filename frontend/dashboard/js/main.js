@@ -5,6 +5,7 @@ import { botsPage } from './pages/bots.js';
 import { chatsPage } from './pages/chats.js';
 import { embedPanel } from './pages/embed.js';
 import { evalPanel } from './pages/evaluations.js';
+import { gapsPanel } from './pages/gaps.js';
 import { loginPage } from './pages/login.js';
 import { overviewPage } from './pages/overview.js';
 import { settingsPage } from './pages/settings.js';
@@ -27,6 +28,7 @@ const components = {
   embedPanel,
   agentPanel,
   evalPanel,
+  gapsPanel,
   sourcesPage,
   sourceForm,
   chatsPage,

@@ -3,10 +3,12 @@ import * as api from '../api.js';
 import { page } from '../page.js';
 import { clearFieldErrors, showFieldErrors } from '../validation.js';
 
-export const EVENTS = ['source.ingested', 'source.failed', 'chat.message'];
+// chat.gap (a gap group reaching the alert count) is offered but not ticked on a new webhook
+const TICKED = ['source.ingested', 'source.failed', 'chat.message'];
+export const EVENTS = [...TICKED, 'chat.gap'];
 
 function blank() {
-  return { url: '', description: '', secret: '', events: [...EVENTS], is_active: true };
+  return { url: '', description: '', secret: '', events: [...TICKED], is_active: true };
 }
 
 export function webhooksPage() {
