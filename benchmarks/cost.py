@@ -369,18 +369,23 @@ def model_cost(meter: Meter) -> float:
     return (meter.prompt_tokens * prompt + meter.completion_tokens * completion) / 1e6
 
 
+# Measured by benchmarks/bench_qdrant_memory.py on the embedded engine (RESULTS.md, "Qdrant memory per chunk":
+# float32 vectors in RAM, the difference between 30,000 and 5,000 points, 2026-12-02).
+MEASURED_RAM_PER_CHUNK, MEASURED_DISK_PER_CHUNK = 5158, 6098
+
+
 @dataclass
 class Qdrant:
     ram_bytes_per_chunk: float
     disk_bytes_per_chunk: float
+    layout_bytes_per_chunk: float = 0.0
 
     @classmethod
     def of(cls, m: Measured) -> "Qdrant":
-        """Dense float32 vectors and their HNSW graph (m=16: 32 links of 4 bytes at level 0, ~10% above)
-        and the sparse BM25 vector (index and weight, 8 bytes a term) in RAM; payload (the chunk's text and
-        ids, on disk by default) on disk with a copy of the vectors."""
-        ram = m.dimension * 4 + 32 * 4 * 1.1 + m.sparse_terms_per_chunk * 8
-        return cls(ram, ram + m.chunk_characters + 300)
+        """RAM and disk per chunk as measured on the engine; beside them, what the vectors alone take (the
+        dense float32 vector, HNSW links at m=16, the BM25 sparse vector at 8 bytes a term)."""
+        layout = m.dimension * 4 + 32 * 4 * 1.1 + m.sparse_terms_per_chunk * 8
+        return cls(MEASURED_RAM_PER_CHUNK, MEASURED_DISK_PER_CHUNK, layout)
 
 
 def qdrant_month(chunks: float, q: Qdrant, p: dict[str, Any], stage: str) -> tuple[float, float, str]:
@@ -451,8 +456,9 @@ def tables(m: Measured, p: dict[str, Any]) -> str:
     out += ["", "### Per tenant per month at idle (1 bot, 100 pages stored)", "",
             "| item | USD |", "|---|---|"] + [f"| {k} | {v:.5f} |" for k, v in idle.items()]  # fmt: skip
     out.append(f"| **total** | **{sum(idle.values()):.5f}** |")
-    out.append(f"\nQdrant per chunk: {q.ram_bytes_per_chunk:.0f} bytes of RAM ({m.dimension}-d float32 vector, HNSW"
-               f" links, {m.sparse_terms_per_chunk:.0f} BM25 terms), {q.disk_bytes_per_chunk:.0f} on disk.")  # fmt: skip
+    out.append(f"\nQdrant per chunk (benchmarks/bench_qdrant_memory.py): {q.ram_bytes_per_chunk:.0f} bytes of RAM,"
+               f" {q.disk_bytes_per_chunk:.0f} on disk; the vectors alone ({m.dimension}-d float32, HNSW links,"
+               f" {m.sparse_terms_per_chunk:.0f} BM25 terms) are {q.layout_bytes_per_chunk:.0f}.")  # fmt: skip
     out += ["", "### A month of three workloads (USD)", "",
             "| workload | tenants | chats | pages ingested | pages stored | requests (AWS) | model | storage |"
             " fixed | Qdrant self-run | Qdrant Cloud | total, self-run | total, Cloud | self-run Qdrant |",

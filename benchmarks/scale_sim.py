@@ -118,7 +118,7 @@ class Limits:
     qdrant_qps_per_node: int = (
         400  # an 8-vCPU node, 384-d HNSW with a tenant filter (an assumption: docs/scale.md)
     )
-    qdrant_nodes: int = 6  # benchmarks/cost.py's self-run cluster for this workload: 6 r7g.2xlarge
+    qdrant_nodes: int = 14  # benchmarks/cost.py's self-run cluster for this workload: 14 r7g.2xlarge
     qdrant_ram_gb_per_node: int = 56  # of their 64 GiB, the rest for the OS and optimisation
 
 
@@ -137,7 +137,7 @@ def month(
     tenants: int = 10_000,
     chats: int = 10_000_000,
     chunks: int = 100_000_000,
-    bytes_per_chunk: float = 2151,  # RAM per chunk, benchmarks/cost.py (RESULTS.md 'Cost')
+    bytes_per_chunk: float = 5158,  # RAM per chunk, benchmarks/bench_qdrant_memory.py (RESULTS.md)
     seed: int = 11,
     limits: Limits | None = None,
     per_turn: PerTurn | None = None,
