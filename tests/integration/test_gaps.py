@@ -1,6 +1,7 @@
 """Grounding, gaps and curated answers: the questions a bot answers badly are grouped, an operator answers
 one, and the next similar question gets that answer (issue #19)."""
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -8,8 +9,9 @@ from fastapi.testclient import TestClient
 from tests.integration.test_read_calls import Get, counted_get
 from tests.support.api import TenantCtx, add_user, bearer, signup
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
+from tests.support.receiver import receiver
 from tests.support.sse import parse_sse
-from tests.support.worker import IngestWorker
+from tests.support.worker import IngestWorker, WebhookWorker
 
 PARKING = "Is parking free at the office?"
 PARKING_AGAIN = "Where can I park my car at the office?"
@@ -196,3 +198,20 @@ def test_reading_gaps_costs_three_storage_calls(
     assert len(response.json()["groups"]) == 2
     reads = [c for c in calls if c != "GetItem(TOKENHASH/TOKEN)"]  # authentication, as on every route
     assert reads == ["GetItem(TENANT/BOT)", "Query(TENANT#GAPS/DAY/DAY)", "Query(TENANT#GAPS/GROUP)"], calls
+
+
+def test_a_gap_reaching_the_alert_count_sends_chat_gap(
+    client: TestClient, worker: IngestWorker, webhook_worker: WebhookWorker
+) -> None:
+    tenant = signup(client)
+    bot_id = handbook_bot(client, worker, tenant)
+    with receiver() as site:
+        hook = {"url": site.url, "events": ["chat.gap"]}
+        assert client.post("/v1/webhooks", json=hook, headers=tenant.headers).status_code == 201
+        for text in (PARKING, PARKING_AGAIN, PETS, "Is parking at the office free?"):
+            ask(client, tenant, bot_id, text)
+        webhook_worker.drain()
+        events = [json.loads(r.body) for r in site.received]
+    (event,) = events
+    assert event["type"] == "chat.gap" and event["data"]["count"] == 3
+    assert event["data"]["question"] == PARKING and event["data"]["bot_profile_id"] == bot_id

@@ -43,7 +43,7 @@ def grounding(
 ) -> Grounding:
     given = set(numbers)
     cited = any(int(n) in given for n in _CITATION_MARK.findall(answer))
-    flat = " ".join(answer.split()).casefold()
+    flat = " ".join(answer.split()).replace("\u2019", "'").casefold()  # a typographic apostrophe too
     not_found = bool(flat) and any(p.strip() and p.strip().casefold() in flat for p in phrases)
     return Grounding(top_score=max(scores) if scores else None, cited=cited, not_found=not_found)
 
