@@ -11,9 +11,10 @@ a lock per shard only orders our update-then-flush pairs and the close at exit.
 """
 
 import atexit
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,12 @@ from minirag.domain.vectors import SparseVector, VectorHit, VectorPoint, VectorQ
 
 _INDEXED = ("tenant_id", "bot_id", "source_id", "live")
 _RRF_K = 2  # Qdrant's default constant: fused scores match a Qdrant server and qdrant-client
+_SHARD_KEY = re.compile(r"[a-z0-9-]{1,64}")
+ShardKeys = Callable[[str], str | None]  # a tenant's dedicated shard key; None: the shared shard
+
+
+def _shared(_: str) -> str | None:
+    return None
 
 
 @dataclass
@@ -99,9 +106,22 @@ def _match(key: str, value: str) -> qe.FieldCondition:
 
 
 class QdrantEdgeVectorStore:
-    def __init__(self, path: Path, *, flush_interval_s: float = 5.0) -> None:
+    """`shard_keys` names the tenants that have a shard of their own (Qdrant's custom shard keys, tiered
+    multitenancy: docs/scale.md): their points and queries go to the folder `<collection>--<key>`, every
+    other tenant's to the shared folder. Deletes and counts filter on the tenant in every folder."""
+
+    def __init__(self, path: Path, *, flush_interval_s: float = 5.0, shard_keys: ShardKeys = _shared) -> None:
         self._root = path.resolve()
         self._flush_interval_s = flush_interval_s
+        self._shard_keys = shard_keys
+
+    def _folder(self, model: str, tenant_id: str, key: str | None = None) -> Path:
+        key = key or self._shard_keys(tenant_id)
+        if key is None:
+            return self._root / collection_name(model)
+        if not _SHARD_KEY.fullmatch(key):
+            raise ValueError(f"shard key {key!r}: 1 to 64 of a-z, 0-9 and -")
+        return self._root / f"{collection_name(model)}--{key}"
 
     def _shards(self) -> list[_Shard]:
         with _unavailable():
@@ -121,10 +141,49 @@ class QdrantEdgeVectorStore:
     def upsert(self, *, model: str, points: list[VectorPoint]) -> None:
         if not points:
             return
-        shard = _open(self._root / collection_name(model), len(points[0].dense))
-        assert shard is not None
-        structs = [qe.Point(p.id, {"dense": p.dense, "bm25": _sparse(p.sparse)}, p.payload) for p in points]
-        self._write(shard, qe.UpdateOperation.upsert_points(structs))
+        by_folder: dict[Path, list[qe.Point]] = {}
+        for p in points:
+            folder = self._folder(model, str(p.payload["tenant_id"]))
+            by_folder.setdefault(folder, []).append(
+                qe.Point(p.id, {"dense": p.dense, "bm25": _sparse(p.sparse)}, p.payload)
+            )
+        for folder, structs in by_folder.items():
+            shard = _open(folder, len(points[0].dense))
+            assert shard is not None
+            self._write(shard, qe.UpdateOperation.upsert_points(structs))
+
+    def move_tenant(self, *, model: str, tenant_id: str, key: str, switch: Callable[[], None]) -> int:
+        """Moves a tenant's points from the shared shard to its own, `key`: copies them (the shared shard
+        still answers its queries meanwhile), calls `switch` (which makes `shard_keys` name the key, where
+        the deployment keeps it), copies what was written during the first copy, then deletes the shared
+        copies (the second pass writes the same points again: upserts by id are idempotent). Returns how
+        many distinct points moved."""
+        source = _open(self._root / collection_name(model), None)
+        if source is None:
+            switch()
+            return 0
+        moved: set[Any] = set()
+        self._copy(source, model, tenant_id, key, moved)
+        switch()
+        self._copy(source, model, tenant_id, key, moved)
+        self._write(source, qe.UpdateOperation.delete_points_by_filter(_tenant(tenant_id)))
+        return len(moved)
+
+    def _copy(self, source: _Shard, model: str, tenant_id: str, key: str, copied: set[Any]) -> None:
+        offset = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=256, filter=_tenant(tenant_id), with_payload=True, with_vector=True
+            )
+            records, offset = source.edge.scroll(request)
+            if records:
+                target = _open(self._folder(model, tenant_id, key), len(_dense(records[0])))
+                assert target is not None
+                structs = [qe.Point(r.id, r.vector, r.payload) for r in records if r.vector is not None]
+                self._write(target, qe.UpdateOperation.upsert_points(structs))
+                copied.update(r.id for r in records)
+            if offset is None:
+                return
 
     def delete_source(self, *, tenant_id: str, source_id: str, keep_version: int | None = None) -> None:
         must: list[Any] = [_match("tenant_id", tenant_id), _match("source_id", source_id)]
@@ -150,7 +209,7 @@ class QdrantEdgeVectorStore:
         request = _request(query)
         if request is None:
             return []
-        shard = _open(self._root / collection_name(query.model), None)
+        shard = _open(self._folder(query.model, query.tenant_id), None)
         if shard is None:
             return []
         return [
@@ -161,6 +220,15 @@ class QdrantEdgeVectorStore:
         with _unavailable():
             self._root.mkdir(parents=True, exist_ok=True)
             next(self._root.iterdir(), None)
+
+
+def _tenant(tenant_id: str) -> qe.Filter:
+    return qe.Filter(must=[_match("tenant_id", tenant_id)])
+
+
+def _dense(record: Any) -> list[float]:
+    vector: Any = record.vector
+    return list(vector["dense"]) if isinstance(vector, dict) else list(vector)
 
 
 def _request(q: VectorQuery) -> qe.QueryRequest | None:
