@@ -5,8 +5,10 @@ request gets a fresh stateless transport, so nothing outlives the Lambda invocat
 no response needs a long-lived SSE stream (API Gateway REST with Mangum buffers). The route has already
 authenticated the caller and checked the bot; the handlers read both from the ASGI scope."""
 
+import functools
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.exceptions import MCPError
-from mcp_types.jsonrpc import INVALID_PARAMS
+from mcp_types.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import Receive, Scope, Send
 
@@ -26,6 +28,7 @@ from minirag.domain.models import Principal
 from minirag.services.knowledge import Passage
 
 SCOPE_KEY = "minirag.mcp"
+log = logging.getLogger("minirag.api")
 # Each request starts and stops a session manager, which the SDK logs at INFO: two lines of noise a call.
 logging.getLogger("mcp.server.streamable_http_manager").setLevel(logging.WARNING)
 RESOURCE_NOT_FOUND = -32002
@@ -72,11 +75,30 @@ _TOOLS: dict[str, tuple[type[_Args], str]] = {
 }
 
 
+def _guarded[**P, R](handler: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """What the REST routes answer "internal error" for (a bug, an unmapped store or vector error) is a
+    JSON-RPC internal error here, logged: in the handshake protocol the SDK would otherwise send the
+    exception's own text to the client (the per-request protocol already hides it)."""
+
+    @functools.wraps(handler)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await handler(*args, **kwargs)
+        except MCPError:
+            raise
+        except Exception as exc:
+            log.exception("unhandled error in an MCP handler", exc_info=exc)
+            raise MCPError(INTERNAL_ERROR, "internal error") from None
+
+    return guarded
+
+
 def _call(ctx: Any) -> McpCall:
     call: McpCall = ctx.request.scope[SCOPE_KEY]
     return call
 
 
+@_guarded
 async def _list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
     read_only = types.ToolAnnotations(read_only_hint=True, open_world_hint=False)
     return types.ListToolsResult(
@@ -92,6 +114,7 @@ async def _list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> 
     )
 
 
+@_guarded
 async def _call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
     """Tool failures (bad arguments, a refused key, a model down) are results with isError, as the
     protocol asks, so the agent reads the reason; they never become an HTTP 500."""
@@ -166,6 +189,7 @@ def _source_dict(source: Source, bot_id: str) -> dict[str, Any]:
     }
 
 
+@_guarded
 async def _list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
     call = _call(ctx)
     try:
@@ -185,6 +209,7 @@ async def _list_resources(ctx: Any, params: types.PaginatedRequestParams | None)
     )
 
 
+@_guarded
 async def _read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
     call = _call(ctx)
     prefix = source_uri(call.bot_id, "")
