@@ -142,18 +142,22 @@ def ingest(system: System, docs: int) -> dict[str, float]:
 def _ready(http: httpx.Client, system: "System", source_id: str, timeout: float = 1800) -> int:
     """Waits for one source; a failed ingestion is queued again (POST /v1/sources/{id}/ingest, as an
     operator would) up to RETRIES times, and counted in system.retries."""
-    deadline, retries = time.monotonic() + timeout, 0
+    deadline, retries, requeued = time.monotonic() + timeout, 0, 0.0
     while time.monotonic() < deadline:
         source = http.get(f"/v1/sources/{source_id}").json()
         if source["status"] == "ready":
             return int(source["chunk_count"])
-        if source["status"] in ("error", "failed"):
+        failed = source["status"] in ("error", "failed")
+        if failed and time.monotonic() - requeued > 60:  # not the error from before the last requeue
             if retries == RETRIES:
                 raise RuntimeError(f"{system.name}: ingest failed {retries + 1} times: {source}")
             print(f"{system.name}: ingest of {source['name']} failed ({source['error_message']!r}); again")
             retries += 1
             system.retries += 1
             http.post(f"/v1/sources/{source_id}/ingest").raise_for_status()
+            requeued = time.monotonic()
+        elif not failed:
+            requeued = 0.0  # picked up again: a new failure counts at once
         time.sleep(0.2)
     raise RuntimeError(f"source {source_id} not ready after {timeout} s")
 

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,7 +178,8 @@ def size_rows(size: int, ingest: dict[str, dict[str, float]], rounds: dict[str, 
     return rows
 
 
-def run(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+def run(args: argparse.Namespace, publish: Callable[[list[str], list[str]], None]) -> None:
+    """Measures every size, publishing the report after each (a later failure keeps the earlier sizes)."""
     os.environ["MINIRAG_API_TOKEN_REQUESTS_PER_MINUTE"] = str(10**9)  # the limiter still runs; never trips
     report: list[str] = []
     profile: list[str] = []
@@ -202,9 +203,10 @@ def run(args: argparse.Namespace) -> tuple[list[str], list[str]]:
                 m.ingest(system, 1)
             for size in args.size_list:
                 report += measure_size(systems, size, args)
+                publish(report, profile)
             if args.profile:
                 profile = profile_ours(ours, args)
-    return report, profile
+                publish(report, profile)
 
 
 def measure_size(systems: list[m.System], size: int, args: argparse.Namespace) -> list[str]:
@@ -258,25 +260,28 @@ def main(argv: list[str] | None = None) -> None:
     header = f"Machine: {machine()}.\n\nCommand: `{command_line()}`"
     print(header, flush=True)
     started = time.perf_counter()
-    report, profile = run(args)
-    body = "\n".join([
-        f"## Side by side with the original MiniRAG ({'quick' if args.quick else 'full'}: `benchmarks/side_by_side.py`)",
-        "", header, "",
-        "Both on this machine at once, the same fake OpenAI-protocol model (chat and 1536-d embeddings, 0 ms), "
-        "the same generated markdown documents and questions, interleaved rounds (original, ours, ...). "
-        "App processes: the original's uvicorn API and ARQ worker; our `make run` process (API, pollers, "
-        "handlers, moto for SQS/S3). Engines: Postgres (fsync off) and Redis; DynamoDB Local (in memory). "
-        f"The original's vector store is a Qdrant stand-in process ({VECTORS[args.original_vectors]}), "
-        "reported with and without its CPU: its queries alone (inside the engine), and the whole "
-        "process (HTTP, JSON and validation of 1536 floats per query included). "
-        "Latencies pool every round; rates and CPU are the median of rounds.", "",
-        *report,
-        *(["### Where our server's CPU goes (py-spy)", "", *profile] if profile else []),
-        f"Run time {time.perf_counter() - started:.0f} s.",
-    ])  # fmt: skip
-    if not args.no_write:
-        suffix = "" if args.original_vectors == "edge" else "-local-vectors"
-        write_section(f"{args.write_key}-{'quick' if args.quick else 'full'}{suffix}", body)
+
+    def publish(report: list[str], profile: list[str]) -> None:
+        body = "\n".join([
+            f"## Side by side with the original MiniRAG ({'quick' if args.quick else 'full'}: `benchmarks/side_by_side.py`)",
+            "", header, "",
+            "Both on this machine at once, the same fake OpenAI-protocol model (chat and 1536-d embeddings, 0 ms), "
+            "the same generated markdown documents and questions, interleaved rounds (original, ours, ...). "
+            "App processes: the original's uvicorn API and ARQ worker; our `make run` process (API, pollers, "
+            "handlers, moto for SQS/S3). Engines: Postgres (fsync off) and Redis; DynamoDB Local (in memory). "
+            f"The original's vector store is a Qdrant stand-in process ({VECTORS[args.original_vectors]}), "
+            "reported with and without its CPU: its queries alone (inside the engine), and the whole "
+            "process (HTTP, JSON and validation of 1536 floats per query included). "
+            "Latencies pool every round; rates and CPU are the median of rounds.", "",
+            *report,
+            *(["### Where our server's CPU goes (py-spy)", "", *profile, ""] if profile else []),
+            f"Run time so far {time.perf_counter() - started:.0f} s.",
+        ])  # fmt: skip
+        if not args.no_write:
+            suffix = "" if args.original_vectors == "edge" else "-local-vectors"
+            write_section(f"{args.write_key}-{'quick' if args.quick else 'full'}{suffix}", body)
+
+    run(args, publish)
 
 
 if __name__ == "__main__":
