@@ -11,6 +11,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.steps import go, sign_in
 from tests.integration.test_gaps import CURATED, PARKING, PARKING_AGAIN, ask, handbook_bot
 from tests.support.api import signup
+from tests.support.knowledge import make_bot
 from tests.support.worker import IngestWorker
 
 pytestmark = pytest.mark.browser
@@ -58,3 +59,19 @@ def test_gaps_tab_turns_a_gap_into_a_curated_answer(
     row.get_by_role("link", name="Add a source").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sources")
     expect(page.get_by_role("form", name="Add a source")).to_be_visible()
+
+
+def test_a_bots_curated_threshold_is_set_in_its_form(page: Any, app_url: str, client: TestClient) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant, name="Strict bot")
+    sign_in(page, app_url, tenant.owner_email)
+    go(page, "Bot profiles")
+    page.get_by_role("button", name="Edit").click()
+    form = page.get_by_role("form", name="Bot profile")
+    threshold = form.get_by_label("Curated threshold")
+    expect(threshold).to_have_attribute("placeholder", "server default")
+    threshold.fill("0.95")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Strict bot", level=2)).to_be_visible()
+    bot = client.get(f"/v1/bot-profiles/{bot_id}", headers=tenant.headers).json()
+    assert bot["curated_threshold"] == 0.95

@@ -2,8 +2,10 @@
 import * as api from '../api.js';
 import { page } from '../page.js';
 
-const NUMBERS = ['temperature', 'max_tokens', 'top_k', 'score_threshold', 'chunk_size', 'chunk_overlap'];
-const NULLABLE = ['score_threshold', 'chunk_size', 'chunk_overlap'];
+const NUMBERS = [
+  'temperature', 'max_tokens', 'top_k', 'score_threshold', 'chunk_size', 'chunk_overlap', 'curated_threshold',
+];
+const NULLABLE = ['score_threshold', 'chunk_size', 'chunk_overlap', 'curated_threshold'];
 const TEXTS = [
   'name', 'description', 'model', 'embedding_model', 'rerank_model', 'system_prompt', 'retrieval_mode',
   'greeting',
@@ -79,6 +81,7 @@ export function botsPage() {
     /** "0.2" for a blank temperature, from the server's defaults; a blank score threshold means none. */
     placeholder(field) {
       if (field === 'score_threshold') return 'none';
+      if (field === 'curated_threshold') return 'server default';
       const value = this.defaults[field];
       return value === undefined || value === null ? '' : String(value);
     },
