@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from minirag.api.app import create_app
+from minirag.bootstrap import Services, build_services
 from tests.integration.test_read_calls import Get, counted_get
 from tests.support.api import TenantCtx, add_user, bearer, signup
+from tests.support.clock import FakeClock
 from tests.support.knowledge import HANDBOOK, add_text, ingest, make_bot
 from tests.support.receiver import receiver
 from tests.support.sse import parse_sse
@@ -215,3 +218,37 @@ def test_a_gap_reaching_the_alert_count_sends_chat_gap(
     (event,) = events
     assert event["type"] == "chat.gap" and event["data"]["count"] == 3
     assert event["data"]["question"] == PARKING and event["data"]["bot_profile_id"] == bot_id
+
+
+def test_a_bot_with_curated_answers_embeds_each_question_once(
+    client: TestClient, worker: IngestWorker, services: Services, clock: FakeClock
+) -> None:
+    """The comparison with the curated answers makes the question's embedding; retrieval and the gap
+    grouping reuse it, so a turn costs one embedding call, as it did before curated answers existed."""
+    tenant = signup(client)
+    bot_id = handbook_bot(client, worker, tenant)
+    body = {"question": "What is the dress code?", "answer": "Smart casual."}
+    assert client.post(f"/v1/bot-profiles/{bot_id}/curated-answers", json=body, headers=tenant.headers)
+    embedded: list[str] = []
+
+    class Counting:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            embedded.extend(texts)
+            return self.inner.embed(texts)  # type: ignore[no-any-return]
+
+        def count_tokens(self, text: str) -> int:
+            return self.inner.count_tokens(text)  # type: ignore[no-any-return]
+
+    counting = build_services(
+        services.settings, clock=clock, embedder_for=lambda bot: Counting(services.embedders.for_bot(bot))
+    )
+    with TestClient(create_app(counting)) as app:
+        for text in (PARKING, HOLIDAY):
+            response = app.post(
+                "/v1/chat", json={"bot_profile_id": bot_id, "message": text}, headers=tenant.headers
+            )
+            assert response.status_code == 200, response.text
+    assert embedded.count(PARKING) == 1 and embedded.count(HOLIDAY) == 1, embedded

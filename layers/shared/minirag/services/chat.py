@@ -31,6 +31,7 @@ from minirag.domain.knowledge import BotProfile, Credentials
 from minirag.domain.models import Principal
 from minirag.domain.models_io import ModelChunk
 from minirag.domain.prompt import Turn, standalone_query
+from minirag.domain.vectors import VectorHit
 from minirag.ports import BotRepository, ChatModel, ChatRepository, Clock
 from minirag.security.crypto import SecretBox
 from minirag.services.chat_prompt import citations, model_request, title
@@ -109,9 +110,8 @@ class ChatService(ChatReader):
         search = partial(self._lookup, bot, query, source_ids)
         pending = self._executor.submit(search) if self._executor is not None else None
         self._ask(principal, bot, chat, question, is_new=is_new)
-        found = pending.result() if pending is not None else search()
-        curated = found if isinstance(found, CuratedMatch) else None
-        cited, blocks = ([curated_citation(curated)], []) if curated else citations(found)  # type: ignore[arg-type]
+        curated, hits, vector = pending.result() if pending is not None else search()
+        cited, blocks = ([curated_citation(curated)], []) if curated else citations(hits)
         request = model_request(
             bot,
             credentials,
@@ -128,15 +128,20 @@ class ChatService(ChatReader):
             request=request,
             query=query,
             curated=curated,
+            query_vector=vector,
         )
 
-    def _lookup(self, bot: BotProfile, query: str, source_ids: list[str] | None) -> object:
-        """A curated answer close enough to the question, or else the passages retrieved for it."""
+    def _lookup(
+        self, bot: BotProfile, query: str, source_ids: list[str] | None
+    ) -> tuple[CuratedMatch | None, list[VectorHit], list[float] | None]:
+        """A curated answer close enough to the question, or else the passages retrieved for it; and the
+        question's embedding if one was made for the comparison (retrieval and gap grouping reuse it)."""
+        vector = None
         if self._curated is not None and not source_ids:
-            match = self._curated.match(bot, query)
+            match, vector = self._curated.match(bot, query)
             if match is not None:
-                return match
-        return self._retriever.search(bot, query, source_ids=source_ids)
+                return match, [], vector
+        return None, self._retriever.search(bot, query, source_ids=source_ids, dense=vector), vector
 
     def model_problem(self, principal: Principal, bot_id: str) -> str | None:
         """Why a chat with this bot would be refused as misconfigured (its model's provider has no key in
@@ -247,7 +252,7 @@ class ChatService(ChatReader):
         """After the answer is stored: its day counts and, for a badly answered question, its gap group."""
         assert self._gaps is not None
         reasons = self._gaps.reasons(answer)
-        vector = turn.curated.vector if turn.curated is not None else None
+        vector = turn.query_vector
         gap_id = self._gaps.record(
             turn.bot,
             turn.chat,

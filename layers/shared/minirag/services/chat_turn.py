@@ -24,6 +24,7 @@ class PreparedTurn:
     started: float = field(default_factory=time.perf_counter)
     query: str = ""  # what was searched: the question, or a follow-up rewritten to stand alone
     curated: CuratedMatch | None = None  # answered with an operator's curated answer, not the model
+    query_vector: list[float] | None = None  # the query's embedding, when one was made before retrieval
 
 
 @dataclass

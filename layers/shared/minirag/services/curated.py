@@ -147,19 +147,20 @@ class CuratedService:
         """(curated id, live tag) pairs: retrieval searches these beside the bot's sources."""
         return [(c.id, live_tag(c.id)) for c in self._of(bot)]
 
-    def match(self, bot: BotProfile, question: str) -> CuratedMatch | None:
+    def match(self, bot: BotProfile, question: str) -> tuple[CuratedMatch | None, list[float] | None]:
         """The curated answer whose question or variant is most similar to this question, if it reaches the
-        bot's threshold. Costs no embedding for a bot without curated answers."""
+        bot's threshold, and the question's embedding (retrieval reuses it). Costs no embedding for a bot
+        without curated answers."""
         answers = self._of(bot)
         if not answers or not question.strip():
-            return None
+            return None, None
         vector = self._embedder_for(bot).embed([question])[0]
         candidates = ((c, v) for c in answers for v in c.vectors)
         best, score = nearest(vector, candidates)
         threshold = bot.curated_threshold if bot.curated_threshold is not None else self._default_threshold
         if best is None or score < threshold:
-            return None
-        return CuratedMatch(curated=best, score=round(score, 6), vector=vector)
+            return None, vector
+        return CuratedMatch(curated=best, score=round(score, 6), vector=vector), vector
 
     def _of(self, bot: BotProfile) -> list[CuratedAnswer]:
         """The bot's curated answers, cached per process under the bot's sources revision (every curated

@@ -112,12 +112,14 @@ class Retriever:
         *,
         source_ids: list[str] | None = None,
         settings: RetrievalSettings | None = None,
+        dense: list[float] | None = None,
     ) -> list[VectorHit]:
-        """Our hits, merged with those of the bot's remote-search sources, asked meanwhile."""
+        """Our hits, merged with those of the bot's remote-search sources, asked meanwhile. `dense`: the
+        query's embedding when the caller already has it (chat compared it with the curated answers)."""
         remotes = self._live.remote(bot) if self._remote is not None and query.strip() else []
         chosen = [s for s in remotes if not source_ids or s.id in source_ids]
         pending = self._remote.start(query, chosen) if self._remote is not None and chosen else None
-        hits = self._search_local(bot, query, source_ids=source_ids, settings=settings)
+        hits = self._search_local(bot, query, source_ids=source_ids, settings=settings, dense=dense)
         return pending.merge(hits) if pending is not None else hits
 
     def _search_local(
@@ -127,6 +129,7 @@ class Retriever:
         *,
         source_ids: list[str] | None,
         settings: RetrievalSettings | None,
+        dense: list[float] | None = None,
     ) -> list[VectorHit]:
         tags = self.live_tags(bot, source_ids)
         if not tags or not query.strip():
@@ -134,7 +137,10 @@ class Retriever:
         chosen = settings or (
             replace(self.settings, mode=bot.retrieval_mode) if bot.retrieval_mode else self.settings
         )
-        dense = self._embedder_for(bot).embed([query])[0] if chosen.mode != "sparse" else []
+        if chosen.mode == "sparse":
+            dense = []
+        elif dense is None:
+            dense = self._embedder_for(bot).embed([query])[0]
         request = VectorQuery(
             model=bot.embedding_model,
             tenant_id=bot.tenant_id,
