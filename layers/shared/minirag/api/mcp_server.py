@@ -17,9 +17,9 @@ import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.exceptions import MCPError
-from mcp_types.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS
+from mcp_types.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from minirag.bootstrap import Services
 from minirag.domain.errors import MiniRAGError
@@ -247,4 +247,45 @@ async def serve(call: McpCall, scope: Scope, receive: Receive, send: Send) -> No
     """One MCP request on a fresh stateless transport, answered with one JSON body."""
     manager = StreamableHTTPSessionManager(app=build_server(), stateless=True, json_response=True)
     async with manager.run():
-        await manager.handle_request({**scope, SCOPE_KEY: call}, receive, send)
+        await manager.handle_request({**scope, SCOPE_KEY: call}, receive, _plain_rejections(send))
+
+
+_NOT_JSON_RPC = "Body must be a single JSON-RPC request or notification object"
+
+
+def _plain_rejections(send: Send) -> Send:
+    """The handshake transport answers JSON that is no JSON-RPC message with pydantic's own report (the
+    library's version, its docs' URLs, the input echoed back); this says what the per-request transport
+    says instead. Only 400 answers are held and read; every other response passes untouched."""
+    held: Message | None = None
+    parts: list[bytes] = []
+
+    async def sending(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start" and message["status"] == 400:
+            held = message
+            return
+        if held is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        parts.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        start, body = held, _reworded(b"".join(parts))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending
+
+
+def _reworded(body: bytes) -> bytes:
+    try:
+        answer = json.loads(body)
+        validation = str(answer["error"]["message"]).startswith("Validation error:")
+    except (ValueError, KeyError, TypeError):
+        return body
+    if not validation:
+        return body
+    answer["error"] = {"code": INVALID_REQUEST, "message": _NOT_JSON_RPC}
+    return json.dumps(answer).encode()
