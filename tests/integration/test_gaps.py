@@ -252,3 +252,18 @@ def test_a_bot_with_curated_answers_embeds_each_question_once(
             )
             assert response.status_code == 200, response.text
     assert embedded.count(PARKING) == 1 and embedded.count(HOLIDAY) == 1, embedded
+
+
+def test_curated_answers_are_indexed_again_with_their_bot(client: TestClient, worker: IngestWorker) -> None:
+    """Deactivating a bot purges its vectors, reactivating reindexes it: its curated answers come back too."""
+    tenant = signup(client)
+    bot_id = handbook_bot(client, worker, tenant, curated_threshold=0.99)
+    body = {"question": PARKING, "answer": CURATED}
+    assert client.post(f"/v1/bot-profiles/{bot_id}/curated-answers", json=body, headers=tenant.headers)
+    assert client.delete(f"/v1/bot-profiles/{bot_id}", headers=tenant.headers).status_code == 204
+    worker.drain()
+    back = client.patch(f"/v1/bot-profiles/{bot_id}", json={"is_active": True}, headers=tenant.headers)
+    assert back.status_code == 200, back.text
+    worker.drain()
+    answer = ask(client, tenant, bot_id, "Do employees get free parking in the garage?")
+    assert any(s.get("curated") for s in answer["sources"]), answer["sources"]

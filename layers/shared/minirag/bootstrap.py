@@ -481,7 +481,7 @@ def build_services(
         webhook_queue=webhook_queue,
         refresh=RefreshService(sources=source_repo, queue=queue, clock=clock),
         evaluation=evaluation,
-        work=WorkRouter(ingestion=ingestion, evaluation=evaluation, gaps=gaps),
+        work=WorkRouter(ingestion=ingestion, evaluation=evaluation, gaps=gaps, curated=curated),
         export=ExportService(
             chats=chat_repo,
             chat=chat,

@@ -142,6 +142,17 @@ class CuratedService:
             bot = self._bot(principal, bot_id)
             self._on_gap_answered(bot=bot, gap_id=found.gap_id, curated_id=None)
 
+    def reindex(self, tenant_id: str, bot_id: str) -> None:
+        """The worker's part of a bot's reindex (a new embedding model, or the bot reactivated after its
+        vectors were purged): each curated answer embedded and indexed again with the bot's model."""
+        bot = self._bots.get(tenant_id=tenant_id, bot_id=bot_id)
+        if bot is None or not bot.is_active:
+            return
+        for curated in self._curated.list_for_bot(tenant_id=tenant_id, bot_id=bot_id):
+            again = self._embedded(bot, curated)
+            self._index(bot, again)
+            self._curated.save(curated=again, create=False)
+
     # --- chat time -----------------------------------------------------------------------------------
     def live(self, bot: BotProfile) -> list[tuple[str, str]]:
         """(curated id, live tag) pairs: retrieval searches these beside the bot's sources."""

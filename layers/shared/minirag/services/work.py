@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from minirag.services.curated import CuratedService
 from minirag.services.evaluation import EvaluationService
 from minirag.services.gaps import GAP_FEEDBACK, GapService
 from minirag.services.ingestion import IngestionService
@@ -9,11 +10,17 @@ from minirag.services.ingestion import IngestionService
 
 class WorkRouter:
     def __init__(
-        self, *, ingestion: IngestionService, evaluation: EvaluationService, gaps: GapService | None = None
+        self,
+        *,
+        ingestion: IngestionService,
+        evaluation: EvaluationService,
+        gaps: GapService | None = None,
+        curated: CuratedService | None = None,
     ) -> None:
         self._ingestion = ingestion
         self._evaluation = evaluation
         self._gaps = gaps
+        self._curated = curated
 
     def handle(self, message: dict[str, Any], *, attempt: int = 1) -> None:
         if message.get("type") == "evaluate":
@@ -22,3 +29,5 @@ class WorkRouter:
             self._gaps.handle(message)
         else:
             self._ingestion.handle(message, attempt=attempt)
+            if message.get("type") == "reindex_bot" and self._curated is not None:
+                self._curated.reindex(message["tenant_id"], message["bot_id"])
