@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         else args.aws_port and args.aws_port + 1,
         logs=data_dir / "logs",
     )
+    app = None
     try:
         check_port_free(args.port, host=args.host)
         if own_endpoint:
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"localcloud: {exc}", file=sys.stderr)
         return 1
     finally:
+        warmup = getattr(app.state.services, "warmup", None) if app is not None else None
+        if warmup is not None and not warmup.wait(60):
+            print("localcloud: the model warm-up did not finish in 60 s", file=sys.stderr)
         cloud.stop()
         print("localcloud: stopped", flush=True)
     return 0

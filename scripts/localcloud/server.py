@@ -24,9 +24,8 @@ def build_app() -> FastAPI:
     if settings.warm_models:
         prebuild_routes(app)  # each router's first request would build its routes (70 ms for chat's)
         if services.warmup is not None:
-            services.warmup.start(
-                background=True
-            )  # health says models: loading until the first answer is warm
+            # health says models: loading until the first answer is warm
+            services.warmup.start(background=True)
     return mount_frontend(app)
 
 

@@ -42,3 +42,22 @@ def test_a_failing_loader_is_reported_and_the_others_still_load() -> None:
         "status": "degraded",
         "components": {"dynamodb": "ok", "models": "down"},
     }
+
+
+def test_wait_blocks_until_the_loaders_and_the_later_ones_are_done() -> None:
+    """make run joins the warm-up before the interpreter exits: a daemon thread inside onnxruntime at
+    finalisation aborted the process (exit -6) in test_localcloud's SIGTERM case."""
+    release, order = threading.Event(), []
+    warmup = ModelWarmup(
+        {"embedder": lambda: order.append("embedder")},
+        later={"litellm": lambda: (release.wait(10), order.append("litellm"))},
+    )
+    assert warmup.wait(0.01), "never started: nothing to wait for"
+
+    warmup.start(background=True)
+    assert not warmup.wait(0.05), "still loading the later step"
+    assert warmup.state == "ok", "the later steps do not hold the state"
+
+    release.set()
+    assert warmup.wait(10)
+    assert order == ["embedder", "litellm"]

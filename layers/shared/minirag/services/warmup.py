@@ -26,6 +26,7 @@ class ModelWarmup:
         self._state = "idle"
         self._seconds: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     @property
     def state(self) -> str:
@@ -42,9 +43,20 @@ class ModelWarmup:
                 return
             self._state = "loading"
         if background:
-            threading.Thread(target=self._run, name="model-warmup", daemon=True).start()
+            self._thread = threading.Thread(target=self._run, name="model-warmup", daemon=True)
+            self._thread.start()
         else:
             self._run()
+
+    def wait(self, timeout: float) -> bool:
+        """Before the process exits: a daemon thread still inside a native library (onnxruntime loading
+        the embedder) when the interpreter finalises aborts the process ("terminate called without an
+        active exception", exit -6). True when nothing is loading any more."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     def _run(self) -> None:
         failed = not self._each(self._steps)
