@@ -22,9 +22,9 @@ from tests.conftest import make_settings
 from tests.integration.test_webhooks import check_signed, subscribe
 from tests.support.api import TenantCtx, signup
 from tests.support.clock import FakeClock
-from tests.support.knowledge import make_bot
+from tests.support.knowledge import add_text, ingest, make_bot
 from tests.support.receiver import Receiver, receiver
-from tests.support.worker import WebhookWorker
+from tests.support.worker import IngestWorker, WebhookWorker
 
 HOOKS = 12
 
@@ -52,9 +52,9 @@ def subscribed(client: TestClient, sites: list[Receiver]) -> tuple[TenantCtx, li
     return tenant, [subscribe(client, tenant, site.url, ["chat.message"]) for site in sites]
 
 
-def chat(client: TestClient, tenant: TenantCtx, bot_id: str) -> str:
+def chat(client: TestClient, tenant: TenantCtx, bot_id: str, message: str = "hi") -> str:
     response = client.post(
-        "/v1/chat", json={"bot_profile_id": bot_id, "message": "hi"}, headers=tenant.headers
+        "/v1/chat", json={"bot_profile_id": bot_id, "message": message}, headers=tenant.headers
     )
     assert response.status_code == 200, response.text
     return str(response.json()["chat_id"])
@@ -106,27 +106,35 @@ def counted(
         return made
 
     monkeypatch.setattr(botocore.session.Session, "create_client", recording)
-    with TestClient(create_app(other_wiring(services, aws_endpoint, aws_env, tmp_path))) as app:
+    with TestClient(
+        create_app(other_wiring(services, aws_endpoint, aws_env, services.settings.data_dir))
+    ) as app:  # its vectors too
         yield app, calls
 
 
 def test_a_chat_turn_sends_one_message_and_every_receiver_gets_one_signed_post(
     client: TestClient,
     services: Services,
+    worker: IngestWorker,
     webhook_worker: WebhookWorker,
     sites: list[Receiver],
     counted: tuple[TestClient, Calls],
 ) -> None:
     tenant, hooks = subscribed(client, sites)
     bot_id = make_bot(client, tenant)
+    ingest(
+        client, worker, tenant, add_text(client, tenant, bot_id, "The office opens at nine every weekday.")
+    )
     webhook_worker.drain()
     app, calls = counted
     calls.dynamodb.clear()  # the setup above, through the session's app
     calls.sqs.clear()
-    chat_id = chat(app, tenant, bot_id)
+    chat_id = chat(app, tenant, bot_id, "When does the office open?")
     dynamo, sqs = calls.dynamodb, calls.sqs
 
     assert not [c for c in dynamo if "WEBHOOK#" in c or "DELIVERY#" in c], dynamo
+    # An answered first turn in a fresh process: token, rate lease, bot, chat + question, the bot's curated
+    # answers and live sources (read once per process and bot revision), answer + usage + day counts.
     assert len(dynamo) <= 8, dynamo
     assert sqs == [("SendMessage", services.settings.webhook_queue_url)]
     message = one_publish_message(webhook_worker)

@@ -33,10 +33,6 @@ class GapRepository(Protocol):
         self, *, tenant_id: str, bot_id: str, first_day: str, last_day: str
     ) -> tuple[dict[str, int], list[GapDay]]: ...
 
-    def count_answer(
-        self, *, tenant_id: str, bot_id: str, day: str, not_found: bool, curated: bool, gap: bool
-    ) -> None: ...
-
     def add_group(self, *, tenant_id: str, group: GapGroup, day: str) -> None: ...
 
     def add_to_group(
@@ -121,18 +117,13 @@ class GapService:
         vector: list[float] | None,
         reasons: list[str],
     ) -> str | None:
-        """The turn's day counts and, for a bad turn, its group; returns the group id. Never raises: the
-        answer is already stored, and a failed count must not cost the user the answer."""
+        """For a bad turn, its group (with the day's gap count); returns the group id. The day's answer
+        counts were written with the answer itself. Never raises: the answer is already stored, and a
+        failed grouping must not cost the user the answer."""
+        if not reasons:
+            return None
         try:
-            gap_id = self._group(bot, chat, question, answer, vector, reasons) if reasons else None
-            self._gaps.count_answer(
-                tenant_id=bot.tenant_id,
-                bot_id=bot.id,
-                day=answer.created_at.date().isoformat(),
-                not_found=bool(answer.not_found),
-                curated=answer.curated_answer_id is not None,
-                gap=gap_id is not None,
-            )
+            gap_id = self._group(bot, chat, question, answer, vector, reasons)
         except Exception:
             log.exception("the turn's gap counts were not written", extra={"message_id": answer.id})
             return None

@@ -125,7 +125,11 @@ class DynamoChatRepository:
                 tx.update(chat, actions=actions, condition=self._chat.pk.exists())
                 if message.role == "assistant" and message.model:
                     self._add_usage(tx, tenant_id, message, bot_id)
+                    self._answer_extras(tx, tenant_id, message, bot_id)
                 add_to_totals(tx, self._usage, tenant_id, **_message_counts(message))
+
+    def _answer_extras(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
+        """Further counters an answer moves in its own transaction (subclasses)."""
 
     def _add_usage(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
         day, n = message.created_at.date().isoformat(), shard()

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from minirag.adapters.dynamodb.chats import DynamoChatRepository
 from minirag.adapters.dynamodb.items import GapDayItem, GapGroupItem, MessageItem
@@ -40,12 +41,29 @@ def day_answers_sk(day: str) -> str:
 class GroundedChatRepository(DynamoChatRepository):
     """The chat repository, with each answer's grounding stored on its message item."""
 
+    def __init__(self, tables: DynamoTables) -> None:
+        super().__init__(tables)
+        self._day = tables.model(GapDayItem)
+
     def _message_item(self, tenant_id: str, m: Message) -> MessageItem:
         item = super()._message_item(tenant_id, m)
         for name in _GROUNDING:
             value = getattr(m, name)
             setattr(item, name, round(value, 6) if name == "top_score" and value is not None else value)
         return item
+
+    def _answer_extras(self, tx: TransactWrite, tenant_id: str, message: Message, bot_id: str) -> None:
+        """The bot's answer counts of the day ride in the answer's own transaction (a separate update was
+        one more storage call on every turn). A failed turn is not an answer; gaps are counted with their
+        group (DynamoGapRepository)."""
+        if message.error is not None:
+            return
+        day = message.created_at.date().isoformat()
+        row = self._day(gaps_pk(tenant_id, bot_id), day_answers_sk(day))
+        actions: list[Action] = [self._day.day.set(day), self._day.answers.add(1)]
+        actions += [self._day.not_found.add(1)] if message.not_found else []
+        actions += [self._day.curated.add(1)] if message.curated_answer_id is not None else []
+        tx.update(row, actions=actions)
 
     @staticmethod
     def _message_of(item: MessageItem) -> Message:
@@ -90,17 +108,6 @@ class DynamoGapRepository:
                         )
                     )
         return counts, days
-
-    def count_answer(
-        self, *, tenant_id: str, bot_id: str, day: str, not_found: bool, curated: bool, gap: bool
-    ) -> None:
-        item = self._day(gaps_pk(tenant_id, bot_id), day_answers_sk(day))
-        actions: list[Action] = [self._day.day.set(day), self._day.answers.add(1)]
-        actions += [self._day.not_found.add(1)] if not_found else []
-        actions += [self._day.curated.add(1)] if curated else []
-        actions += [self._day.gaps.add(1)] if gap else []
-        with storage_errors():
-            item.update(actions=actions)
 
     def add_group(self, *, tenant_id: str, group: GapGroup, day: str) -> None:
         """A new group with its first question, and its day count, together."""
@@ -149,10 +156,13 @@ class DynamoGapRepository:
         return self._group_of(item)
 
     def _count_day(self, tx: Any, pk: str, day: str, group_id: str) -> None:
+        """The group's count of the day, and the bot's gaps of the day, with the group's own write."""
         row = self._day(pk, day_group_sk(day, group_id))
         tx.update(
             row, actions=[self._day.day.set(day), self._day.group_id.set(group_id), self._day.asked.add(1)]
         )
+        answers = self._day(pk, day_answers_sk(day))
+        tx.update(answers, actions=[self._day.day.set(day), self._day.gaps.add(1)])
 
     @staticmethod
     def _values(group: GapGroup) -> dict[str, Any]:
