@@ -196,6 +196,8 @@ def running_original(
             str(qdrant_port),
             "--engine",
             vectors,
+            "--data",
+            str(data / "qdrant"),  # removed with the rest on exit
         ]
         env_ours = os.environ | {"PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
         _spawn(stack, original, "qdrant", standin, cwd=ROOT, env=env_ours)

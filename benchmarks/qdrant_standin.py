@@ -109,9 +109,10 @@ class EdgeStore(Counted):
 
     INDEXED = ("tenant_id", "bot_profile_id", "source_id")
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
         super().__init__()
-        self.root = Path(tempfile.mkdtemp(prefix="minirag-standin-edge-"))
+        self.root = root or Path(tempfile.mkdtemp(prefix="minirag-standin-edge-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         self.shards: dict[str, qe.EdgeShard] = {}
         self.sizes: dict[str, int] = {}
 
@@ -268,8 +269,8 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, port: int, engine: str = "edge") -> None:
-        self.store: Counted = EdgeStore() if engine == "edge" else LocalStore()
+    def __init__(self, port: int, engine: str = "edge", data: Path | None = None) -> None:
+        self.store: Counted = EdgeStore(data) if engine == "edge" else LocalStore()
         super().__init__(("127.0.0.1", port), Handler)
 
 
@@ -277,8 +278,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=6333)
     parser.add_argument("--engine", choices=["edge", "local"], default="edge")
+    parser.add_argument("--data", type=Path, help="the edge engine's folder (default: a new temporary one)")
     args = parser.parse_args()
-    server = Server(args.port, args.engine)
+    server = Server(args.port, args.engine, args.data)
     print(f"qdrant stand-in ({args.engine}) on 127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()
 
