@@ -46,13 +46,14 @@ def answer_message(
     cost: Callable[[str, int, int], float],
 ) -> Message:
     """Providers that report no usage are counted approximately rather than as free; a call that failed
-    before the provider sent anything is not counted at all (providers do not bill refused calls)."""
+    before the provider sent anything is not counted at all (providers do not bill refused calls). A
+    curated answer ran no model: no tokens, no cost, and a model name of its own, so usage counts it apart."""
     now = time.perf_counter()
     first_token = got.first_token
     answered = bool(got.parts or got.prompt_tokens or got.completion_tokens)
-    if turn.curated is not None:
-        return _curated_answer(turn, got, clock=clock, now=now)
-    if error is not None and not answered:
+    curated_id = turn.curated.curated.id if turn.curated is not None else None
+    model = CURATED_MODEL if curated_id is not None else turn.bot.model
+    if curated_id is not None or (error is not None and not answered):
         prompt_tokens = completion_tokens = 0
     else:
         prompt_tokens = got.prompt_tokens or sum(approx_tokens(m["content"]) for m in turn.request.messages)
@@ -67,28 +68,10 @@ def answer_message(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         error=error,
-        model=turn.bot.model,
-        cost_usd=cost(turn.bot.model, prompt_tokens, completion_tokens),
+        model=model,
+        cost_usd=0.0 if curated_id is not None else cost(model, prompt_tokens, completion_tokens),
         latency_ms=int((now - turn.started) * 1000),
         time_to_first_token_ms=int((first_token - turn.started) * 1000) if first_token else None,
         stream_ms=int((now - first_token) * 1000) if first_token else None,
-    )
-
-
-def _curated_answer(turn: PreparedTurn, got: Streamed, *, clock: Clock, now: float) -> Message:
-    """No model ran: no tokens, no cost, and a model name of its own, so usage counts these apart."""
-    assert turn.curated is not None
-    first_token = got.first_token
-    return Message(
-        id=new_id(),
-        chat_id=turn.chat.id,
-        role="assistant",
-        content="".join(got.parts),
-        created_at=clock.now(),
-        sources=turn.citations,
-        model=CURATED_MODEL,
-        latency_ms=int((now - turn.started) * 1000),
-        time_to_first_token_ms=int((first_token - turn.started) * 1000) if first_token else None,
-        stream_ms=int((now - first_token) * 1000) if first_token else None,
-        curated_answer_id=turn.curated.curated.id,
+        curated_answer_id=curated_id,
     )
