@@ -196,6 +196,11 @@ def start_dynamodb_local(logs: Path, *, timeout: float = 60.0, port: int = 0, he
         java,
         f"-Xmx{heap_mb}m",
         "-XX:+UseSerialGC",  # one GC thread: the box has two cores and the app needs them
+        # C1 only: C2's compiler threads spent more CPU warming up than the engine spent serving for the
+        # first minutes (per call: GetItem 0.9 -> 0.5 ms, TransactWriteItems 4.9 -> 3.2 ms in the first
+        # thousand calls, start-up and 2,000 puts 6.0 -> 3.2 s of CPU), and C2 gains nothing measurable
+        # after (benchmarks/RESULTS.md, "DynamoDB Local's JIT").
+        "-XX:TieredStopAtLevel=1",
         f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}",
         "-jar",
         str(lib / "DynamoDBLocal.jar"),

@@ -78,7 +78,7 @@ def test_non_stream_answer_usage_and_prompt(
     system = sent.json["messages"][0]["content"]
     assert "<context>" in system and "[1] Handbook" in system and "27 days" in system
     assert sent.json["messages"][-1] == {"role": "user", "content": "How much holiday?"}
-    assert sent.json["stream"] is True
+    assert not sent.json.get("stream")  # waited for whole: asked whole, no per-chunk work
 
 
 def test_stream_relays_deltas_and_usage(client: TestClient, worker: IngestWorker, fake: FakeOpenAI) -> None:
@@ -89,6 +89,8 @@ def test_stream_relays_deltas_and_usage(client: TestClient, worker: IngestWorker
     text = "".join(d["content"] for n, d in events if n == "delta")  # type: ignore[index]
     assert text == "Employees get 27 days of paid holiday [1]."
     assert events[-1][1]["usage"]["prompt_tokens"] > 0  # type: ignore[index]
+    sent = [r for r in fake.requests if r.path.endswith("/chat/completions")][-1]
+    assert sent.json["stream"] is True and sent.json["stream_options"] == {"include_usage": True}
 
 
 def test_priced_models_get_a_cost_from_litellms_map(

@@ -132,10 +132,12 @@ def test_a_chat_turn_sends_one_message_and_every_receiver_gets_one_signed_post(
     chat_id = chat(app, tenant, bot_id, "When does the office open?")
     dynamo, sqs = calls.dynamodb, calls.sqs
 
-    assert not [c for c in dynamo if "WEBHOOK#" in c or "DELIVERY#" in c], dynamo
+    # The tenant's subscriptions, read once per process and few seconds (services/events.py), no more.
+    (hint,) = [c for c in dynamo if "WEBHOOK#" in c or "DELIVERY#" in c]
+    assert hint.startswith("Query ")
     # An answered first turn in a fresh process: token, rate lease, bot, chat + question, the bot's curated
     # answers and live sources (read once per process and bot revision), answer + usage + day counts.
-    assert len(dynamo) <= 8, dynamo
+    assert len(dynamo) - 1 <= 8, dynamo
     assert sqs == [("SendMessage", services.settings.webhook_queue_url)]
     message = one_publish_message(webhook_worker)
     published = json.loads(message["Body"])
@@ -152,6 +154,36 @@ def test_a_chat_turn_sends_one_message_and_every_receiver_gets_one_signed_post(
     assert {e["id"] for e in envelopes} == {published["event_id"]}
     assert all(e["type"] == "chat.message" and e["data"]["chat_id"] == chat_id for e in envelopes)
     assert len({site.received[0].headers["x-minirag-delivery"] for site in sites}) == HOOKS
+
+    calls.dynamodb.clear()
+    calls.sqs.clear()
+    chat(app, tenant, bot_id, "And on Saturdays?")  # the same process, seconds later
+    assert not [c for c in calls.dynamodb if "WEBHOOK#" in c], calls.dynamodb
+    assert calls.sqs == [("SendMessage", services.settings.webhook_queue_url)]
+    webhook_worker.drain()
+    assert [len(site.received) for site in sites] == [2] * HOOKS
+
+
+def test_a_tenant_without_webhooks_sends_nothing_to_the_queue(
+    client: TestClient, services: Services, counted: tuple[TestClient, Calls]
+) -> None:
+    tenant = signup(client)
+    bot_id = make_bot(client, tenant)
+    app, calls = counted
+    calls.sqs.clear()
+    for question in ("hi", "hello again"):
+        chat(app, tenant, bot_id, question)
+    assert calls.sqs == []
+    assert len([c for c in calls.dynamodb if "WEBHOOK#" in c]) == 1  # read once, then known for seconds
+
+    with receiver() as site:
+        hook = subscribe(app, tenant, site.url, ["chat.message"])  # in this process: applies at once
+    chat(app, tenant, bot_id, "and now?")
+    assert calls.sqs == [("SendMessage", services.settings.webhook_queue_url)]
+    app.delete(f"/v1/webhooks/{hook['id']}", headers=tenant.headers)
+    calls.sqs.clear()
+    chat(app, tenant, bot_id, "and after?")
+    assert calls.sqs == []
 
 
 def test_a_publish_event_handled_twice_delivers_once(

@@ -24,6 +24,10 @@ def _litellm() -> Any:
                 from minirag.adapters.offline_llm_provider import register
 
                 register()
+                # Its per-chunk success logging runs a fresh asyncio event loop for every streamed chunk
+                # (about a third of a streamed call's CPU) and feeds only LiteLLM's own callbacks, of which
+                # we register none: usage and cost come from the stream's usage chunk (services/chat.py).
+                litellm.disable_streaming_logging = True
                 _registered.set()
     return litellm
 
@@ -77,6 +81,9 @@ class LiteLLMChatModel:
                 check_endpoint(litellm, self._endpoints, request.model, request.api_base)
             except BlockedUrlError as exc:
                 raise ModelError(exc.detail, retry_after=60, kind="blocked") from exc
+        streamed: dict[str, Any] = (
+            {"stream": True, "stream_options": {"include_usage": True}} if request.stream else {}
+        )
         try:
             response = litellm.completion(
                 model=request.model,
@@ -86,11 +93,10 @@ class LiteLLMChatModel:
                 api_key=request.api_key,
                 api_base=request.api_base,
                 timeout=request.timeout_s,
-                stream=True,
-                stream_options={"include_usage": True},
                 num_retries=0,
+                **streamed,
             )
-            yield from _chunks(response)
+            yield from _chunks(response) if request.stream else _whole(response)
         except ModelError:
             raise
         except Exception as exc:
@@ -134,6 +140,20 @@ def _chunks(response: Any) -> Iterator[ModelChunk]:
             yield ModelChunk(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
     if not finished:
         raise ModelError("the model stream ended before the answer was complete", kind="disconnected")
+    yield ModelChunk(finished=True)
+
+
+def _whole(response: Any) -> Iterator[ModelChunk]:
+    """A non-streamed answer as the chunks a stream would have given."""
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        raise ModelError("the model returned no answer", kind="provider_error")
+    text = getattr(choices[0].message, "content", None)
+    if text:
+        yield ModelChunk(text=text)
+    usage = getattr(response, "usage", None)
+    if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
+        yield ModelChunk(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
     yield ModelChunk(finished=True)
 
 

@@ -12,6 +12,7 @@ class ModelRequest:
     api_key: str | None = None
     api_base: str | None = None
     timeout_s: float = 60.0
+    stream: bool = True  # False: the caller waits for the whole answer (one chunk of text is as good)
 
 
 @dataclass(frozen=True)

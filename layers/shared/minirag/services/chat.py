@@ -5,6 +5,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from dataclasses import replace
 from functools import partial
 
 from minirag.domain.chat import (
@@ -192,14 +193,18 @@ class ChatService(ChatReader):
         else:
             self._chats.add_message(tenant_id=principal.tenant_id, message=question, bot_id=bot.id)
 
-    def run(self, turn: PreparedTurn) -> Iterator[ChatEvent]:
+    def run(self, turn: PreparedTurn, *, stream: bool = True) -> Iterator[ChatEvent]:
         """sources -> delta* -> done, or error: the partial answer stored and flagged, or the reason it
         could not be stored. Once a delta is out the response has started, so whatever fails after it
-        (the model, or the store after the model) ends the stream with an error event, never a cut."""
+        (the model, or the store after the model) ends the stream with an error event, never a cut.
+
+        `stream=False`: the caller waits for the done event, so the model is asked for its whole answer
+        at once (no per-chunk work); the events are the same, with fewer deltas."""
         yield SourcesEvent(turn.citations)
         got = Streamed()
+        request = turn.request if stream else replace(turn.request, stream=False)
         try:
-            for chunk in self._model.stream(turn.request) if turn.curated is None else _pieces(turn):
+            for chunk in self._model.stream(request) if turn.curated is None else _pieces(turn):
                 if chunk.text:
                     got.first_token = got.first_token or time.perf_counter()
                     got.parts.append(chunk.text)

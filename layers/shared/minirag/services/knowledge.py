@@ -116,7 +116,7 @@ class KnowledgeService:
         self._count_key_use(principal)
         origin = f"agent:{principal.token_id}" if principal.kind == "agent" else "mcp"
         turn = self._chat.prepare(principal, bot_id=bot_id, text=question, chat_id=chat_id, origin=origin)
-        for event in self._chat.run(turn):
+        for event in self._chat.run(turn, stream=False):
             if isinstance(event, ErrorEvent):
                 raise ModelError(f"{event.detail} (chat {event.chat_id})")
             if isinstance(event, DoneEvent):

@@ -91,6 +91,7 @@ class WebhookService:
             description=description,
         )
         self._webhooks.save(webhook=hook)
+        self._publisher.subscriptions_changed(principal.tenant_id)
         return NewWebhook(hook, secret)
 
     def get(self, principal: Principal, webhook_id: str) -> Webhook:
@@ -115,11 +116,13 @@ class WebhookService:
             values["events"] = list(dict.fromkeys(changes["events"]))
         updated = replace(hook, **values, updated_at=self._clock.now())
         self._webhooks.save(webhook=updated)
+        self._publisher.subscriptions_changed(principal.tenant_id)
         return updated
 
     def delete(self, principal: Principal, webhook_id: str) -> None:
         self.get(principal, webhook_id)
         self._webhooks.delete(tenant_id=principal.tenant_id, webhook_id=webhook_id)
+        self._publisher.subscriptions_changed(principal.tenant_id)
 
     def deliveries(
         self, principal: Principal, webhook_id: str, *, limit: int, cursor: str | None

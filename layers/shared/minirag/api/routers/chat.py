@@ -40,7 +40,7 @@ async def chat(
         return StreamingResponse(
             (encode(e) for e in events), media_type="text/event-stream", headers=SSE_HEADERS
         )
-    return await run_in_threadpool(_complete, services.chat.run(turn))
+    return await run_in_threadpool(_complete, services.chat.run(turn, stream=False))
 
 
 def _prepare(services: Services, principal: Principal, body: ChatRequest) -> PreparedTurn:

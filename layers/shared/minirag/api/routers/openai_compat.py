@@ -89,7 +89,7 @@ async def completions(
         usage = bool(body.stream_options and body.stream_options.include_usage)
         chunks = _stream(services.chat.run(turn), base, usage)
         return StreamingResponse(chunks, media_type="text/event-stream", headers=SSE_HEADERS)
-    return await run_in_threadpool(_complete, services.chat.run(turn), base)
+    return await run_in_threadpool(_complete, services.chat.run(turn, stream=False), base)
 
 
 def _complete(events: Iterator[ChatEvent], base: dict[str, Any]) -> dict[str, Any]:
