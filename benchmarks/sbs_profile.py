@@ -39,14 +39,15 @@ def py_spy() -> str | None:
 
 
 @contextmanager
-def recording(pid: int, rate: int = 100) -> Iterator[Path]:
-    """Samples `pid` while the block runs; the raw collapsed stacks are in the yielded file afterwards."""
+def recording(pid: int, rate: int = 100, *, gil: bool = True) -> Iterator[Path]:
+    """Samples `pid` while the block runs; the raw collapsed stacks are in the yielded file afterwards.
+    `gil`: only the thread holding the GIL (else every thread running, native code included)."""
     spy = py_spy()
     out = Path(tempfile.mkdtemp(prefix="minirag-sbs-spy-")) / "stacks.txt"
     if spy is None:
         raise RuntimeError("py-spy is not installed: .venv/bin/pip install py-spy")
-    command = [spy, "record", "-p", str(pid), "-r", str(rate), "-f", "raw", "-o", str(out), "--gil",
-               "--full-filenames"]  # fmt: skip
+    command = [spy, "record", "-p", str(pid), "-r", str(rate), "-f", "raw", "-o", str(out), "--full-filenames",
+               *(["--gil"] if gil else [])]  # fmt: skip
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
     time.sleep(1.0)  # attached
     try:

@@ -87,9 +87,13 @@ def close_shards(root: Path) -> None:
 
 
 def _config(dimension: int) -> qe.EdgeConfig:
+    """One search thread per query: the API already runs a query per request thread, and the engine's
+    pool of one thread a core only added hand-offs (a hybrid query at 2,000 chunks: 3.6 -> 2.9 ms CPU
+    alone, 4.0 -> 3.3 with four at once)."""
     return qe.EdgeConfig(
         vectors={"dense": qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
         sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        max_search_threads=1,
     )
 
 

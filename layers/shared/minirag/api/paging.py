@@ -145,5 +145,30 @@ class WholePager(Pager):
         self.limit = limit
 
 
-PagerDep = Annotated[Pager, Depends()]
-WholePagerDep = Annotated[WholePager, Depends()]
+async def _pager(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: AnyPrincipalDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> Pager:
+    """An `async def` factory: a class dependency would be built in the thread pool (api/deps.py)."""
+    return Pager(request, response, services, principal, limit, offset, cursor)
+
+
+async def _whole_pager(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    principal: AnyPrincipalDep,
+    limit: WholeLimit = None,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> WholePager:
+    return WholePager(request, response, services, principal, limit, offset, cursor)
+
+
+PagerDep = Annotated[Pager, Depends(_pager)]
+WholePagerDep = Annotated[WholePager, Depends(_whole_pager)]
