@@ -381,3 +381,32 @@ def test_searches_run_while_another_store_on_the_folder_writes(edge_root: Path) 
     assert failures == []
     assert tops == ["both"] * 120
     assert store.count(tenant_id=A, source_id="src-2") == 106
+
+
+@pytest.mark.parametrize("stale_near", [3, 80])
+def test_a_bot_with_many_sources_gets_exactly_the_live_ranking(stale_near: int) -> None:
+    """Past 32 live tags the edge store filters a dense query's hits, not its points (adapters/qdrant_edge.py):
+    old versions closest to the query must still never show, and the live hits come in the exact order.
+    With 80 stale points closest, the widened ranking holds too few live ones: the whole filter is asked."""
+    rng = random.Random(7)
+    live_tags = [f"src-{i}:2" for i in range(40)]
+    points: list[VectorPoint] = []
+    for i in range(40):
+        for k in range(3):
+            points.append(point(A, "bot-1", f"src-{i}", 2, f"live-{i}-{k}", unit(far_from_e0(rng)), "meadow"))
+    for k in range(stale_near):  # version 1 of a source, closer to e0 than anything live
+        near = unit([1.0] + [rng.uniform(-0.05, 0.05) for _ in range(DIM - 1)])
+        points.append(point(A, "bot-1", f"src-{k % 40}", 1, f"stale-{k}", near, "meadow"))
+    for k in range(5):  # another bot of the tenant, as close
+        points.append(point(A, "bot-2", "src-0", 2, f"other-{k}", axis(0), "meadow"))
+    with scratch() as folder:
+        store = QdrantEdgeVectorStore(folder / "edge")
+        store.upsert(model=MODEL, points=points)
+        query = VectorQuery(model=MODEL, tenant_id=A, bot_id="bot-1", live_tags=live_tags, dense=axis(0),
+                            sparse=query_vector(QUERY_TEXT), limit=10, mode="dense")  # fmt: skip
+        hits = store.search(query)
+        close_shards(folder / "edge")
+    expected = sorted((p for p in points if p.payload["live"] in live_tags and p.payload["bot_id"] == "bot-1"),
+                      key=lambda p: -p.dense[0] / math.sqrt(sum(v * v for v in p.dense)))[:10]  # fmt: skip
+    assert [h.id for h in hits] == [p.id for p in expected]
+    assert all(h.payload["live"] in live_tags for h in hits)

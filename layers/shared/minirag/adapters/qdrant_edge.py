@@ -216,9 +216,10 @@ class QdrantEdgeVectorStore:
         shard = _open(self._folder(query.model, query.tenant_id), None)
         if shard is None:
             return []
-        return [
-            VectorHit(id=str(p.id), score=p.score, payload=p.payload or {}) for p in shard.edge.query(request)
-        ]
+        found = _live_after(shard, query) if _post_filtered(query) else None
+        if found is None:
+            found = shard.edge.query(request)
+        return [VectorHit(id=str(p.id), score=p.score, payload=p.payload or {}) for p in found]
 
     def ping(self) -> None:
         with _unavailable():
@@ -251,6 +252,33 @@ def _request(q: VectorQuery) -> qe.QueryRequest | None:
     # Any: the stub types a fusion as Fusion, but the engine takes its nested Rrf and Dbsf classes
     fusion: Any = qe.Fusion.Dbsf() if q.fusion == "weighted" else qe.Fusion.Rrf(k=_RRF_K)
     return qe.QueryRequest(limit=q.limit, prefetches=prefetches, query=fusion, with_payload=True)
+
+
+_POST_FILTER_TAGS = 32  # fewer live tags: the engine's own filter is cheap (and may select few points)
+
+
+def _post_filtered(q: VectorQuery) -> bool:
+    """Dense queries only: a sparse query reads the inverted lists of its few terms and filters as cheaply."""
+    return q.mode == "dense" and not q.source_ids and len(q.live_tags) > _POST_FILTER_TAGS
+
+
+def _live_after(shard: _Shard, q: VectorQuery) -> list[Any] | None:
+    """The live filter of a dense query, applied to the hits instead of every point. A bot's query names each source's live
+    tag; checking that list on every point of the bot cost as much as the scoring itself (a dense query at
+    10,000 chunks and 667 sources: 8.7 ms of CPU with it, 4.9 without). Nearly every point of a bot is
+    live (old versions are deleted once the new one is in), so the engine is asked for twice the hits
+    under the tenant and bot alone, and the non-live ones dropped: the search is exact, so the first
+    `limit` live hits of that ranking are the first `limit` of the live-filtered one. When too few are
+    left (a re-ingestion halfway), None: the caller asks with the whole filter."""
+    live = set(q.live_tags)
+    wide = 2 * q.limit + 10
+    flt = qe.Filter(must=[_match("tenant_id", q.tenant_id), _match("bot_id", q.bot_id)])
+    nearest = qe.Query.Nearest(q.dense, using="dense")
+    ranked = shard.edge.query(qe.QueryRequest(limit=wide, query=nearest, filter=flt, with_payload=True))
+    kept = [p for p in ranked if (p.payload or {}).get("live") in live]
+    if len(kept) >= q.limit or len(ranked) < wide:  # enough, or the bot had no more points to give
+        return kept[: q.limit]
+    return None
 
 
 def _query_filter(q: VectorQuery) -> qe.Filter:
