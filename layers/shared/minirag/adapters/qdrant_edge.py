@@ -210,15 +210,15 @@ class QdrantEdgeVectorStore:
         return sum(shard.edge.count(request) for shard in self._shards())
 
     def search(self, query: VectorQuery) -> list[VectorHit]:
-        request = _request(query)
-        if request is None:
+        if not query.live_tags:
             return []
         shard = _open(self._folder(query.model, query.tenant_id), None)
         if shard is None:
             return []
         found = _live_after(shard, query) if _post_filtered(query) else None
         if found is None:
-            found = shard.edge.query(request)
+            request = _request(query)  # its filter names every live tag: built only when asked
+            found = shard.edge.query(request) if request is not None else []
         return [VectorHit(id=str(p.id), score=p.score, payload=p.payload or {}) for p in found]
 
     def ping(self) -> None:
