@@ -1,11 +1,13 @@
 """Chat through the real LiteLLM HTTP path against an OpenAI-protocol fake on 127.0.0.1."""
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from minirag.adapters.litellm_chat import load_litellm
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from tests.conftest import make_settings
@@ -168,6 +170,28 @@ def test_a_stream_that_stalls_after_the_first_token_times_out(
         bot_id = provider_bot(quick_client, worker, tenant, slow)
         events = stream(quick_client, tenant, bot_id, "How much holiday?")
     assert events[-1][0] == "error" and "timed out" in events[-1][1]["detail"]  # type: ignore[index]
+
+
+def test_a_non_streamed_chat_waits_for_the_whole_answer_at_most_the_model_timeout(
+    quick_client: TestClient, worker: IngestWorker, fake: FakeOpenAI
+) -> None:
+    """A non-streamed chat asks for the whole answer (no chunks to reset a read timeout): a model that has
+    not answered within MINIRAG_MODEL_TIMEOUT_SECONDS is a 503 naming the chat, the question kept."""
+    tenant = signup(quick_client)
+    bot_id = provider_bot(quick_client, worker, tenant, fake)
+    load_litellm()  # its first import takes seconds: not part of what is timed
+    fake.hang(5, times=1)
+    started = time.perf_counter()
+    response = quick_client.post(
+        "/v1/chat", json={"bot_profile_id": bot_id, "message": "How much holiday?"}, headers=tenant.headers
+    )
+    elapsed = time.perf_counter() - started
+    body = response.json()
+    assert elapsed < 4.5  # the 1 s timeout, not the 5 s hang
+    assert response.status_code == 503 and "timed out" in body["detail"], body
+    assert int(response.headers["retry-after"]) > 0
+    stored = quick_client.get(f"/v1/chat/{body['chat_id']}/messages", headers=tenant.headers).json()
+    assert [m["role"] for m in stored] == ["user", "assistant"] and stored[-1]["error"]
 
 
 def test_timeout_is_an_error_event(quick_client: TestClient, worker: IngestWorker, fake: FakeOpenAI) -> None:
