@@ -35,7 +35,9 @@ def sites() -> Iterator[list[Receiver]]:
         yield [stack.enter_context(receiver()) for _ in range(HOOKS)]
 
 
-def other_wiring(services: Services, aws_endpoint: str, aws_env: dict[str, str], data_dir: Path) -> Services:
+def other_wiring(
+    services: Services, aws_endpoint: str, aws_env: dict[str, str], data_dir: Path, **overrides: object
+) -> Services:
     """Services of their own, as another Lambda instance has them: same table, queues and keys."""
     settings = make_settings(
         aws_endpoint,
@@ -43,6 +45,7 @@ def other_wiring(services: Services, aws_endpoint: str, aws_env: dict[str, str],
         data_dir,
         jwt_secret=services.settings.jwt_secret,
         fernet_keys=services.settings.fernet_keys,
+        **overrides,
     )
     return build_services(settings, clock=services.clock)
 
@@ -106,9 +109,10 @@ def counted(
         return made
 
     monkeypatch.setattr(botocore.session.Session, "create_client", recording)
-    with TestClient(
-        create_app(other_wiring(services, aws_endpoint, aws_env, services.settings.data_dir))
-    ) as app:  # its vectors too
+    wiring = other_wiring(  # its vectors too; subscriptions kept for the test, however slow the machine
+        services, aws_endpoint, aws_env, services.settings.data_dir, webhook_subscriptions_max_age_seconds=600
+    )
+    with TestClient(create_app(wiring)) as app:
         yield app, calls
 
 

@@ -88,3 +88,15 @@ def test_a_change_in_this_process_applies_to_the_next_event() -> None:
     events.subscriptions_changed("t1")
     events.publish("t1", "chat.message", {"n": 2})
     assert [m["data"]["n"] for m in sent.messages] == [1]
+
+
+def test_a_zero_window_reads_the_subscriptions_for_every_event() -> None:
+    hooks, sent, ticks = Hooks(), Sent(), Ticks()
+    clock = cast(Clock, type("C", (), {"now": staticmethod(lambda: NOW)})())
+    events = EventPublisher(
+        webhooks=cast(WebhookRepository, hooks), queue=sent, clock=clock, hint_ttl_s=0, now=ticks
+    )
+    events.publish("t1", "chat.message", {"n": 0})
+    hooks.stored = [hook("t1", ["chat.message"])]  # created elsewhere, at the same instant
+    events.publish("t1", "chat.message", {"n": 1})
+    assert [m["data"]["n"] for m in sent.messages] == [1] and hooks.reads == 2

@@ -307,7 +307,12 @@ def build_services(
     stats_repo = DynamoStatsRepository(tables)
     webhook_repo = DynamoWebhookRepository(tables)
     webhook_queue = SqsQueue(aws_client(settings, "sqs"), settings.webhook_queue_url or "")
-    events = EventPublisher(webhooks=webhook_repo, queue=webhook_queue, clock=clock)
+    events = EventPublisher(
+        webhooks=webhook_repo,
+        queue=webhook_queue,
+        clock=clock,
+        hint_ttl_s=settings.webhook_subscriptions_max_age_seconds,
+    )
     pick_embedder = embedder_for or embedders.for_bot
     remote = remote_sources(settings, policy, source_repo, box, clock)
     chat_repo = GroundedChatRepository(tables)

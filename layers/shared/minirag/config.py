@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_scale: float = 1.0  # 0 in tests: retries come back at once
+    # how old a process's read of a tenant's subscriptions may be when it decides whether to send an event
+    webhook_subscriptions_max_age_seconds: float = Field(default=5.0, ge=0)
 
 
 def provider_api_bases() -> dict[str, str]:
