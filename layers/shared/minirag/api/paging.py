@@ -21,6 +21,7 @@ from pydantic import AfterValidator
 from minirag.api.deps import AnyPrincipalDep, ServicesDep
 from minirag.api.schemas import Page
 from minirag.domain.errors import InvalidInputError
+from minirag.security.crypto import SecretBox
 
 MAX_LIMIT = 200
 NEXT_CURSOR_HEADER = "X-Next-Cursor"
@@ -64,19 +65,19 @@ class Pager:
 
     def __init__(
         self,
-        request: Request,
         response: Response,
-        services: ServicesDep,
-        principal: AnyPrincipalDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        cursor: Cursor = None,
+        *,
+        box: SecretBox,
+        tenant_id: str,
+        path: str,
+        offset: int,
+        cursor: str | None,
     ) -> None:
-        self._box = services.box
-        self._tenant_id = principal.tenant_id
-        self._path = request.url.path
+        self._box = box
+        self._tenant_id = tenant_id
+        self._path = path
         self._response = response
-        self.limit: int | None = limit
+        self.limit: int | None = None  # set by the dependency of the list's kind (_pager, _whole_pager)
         self.offset = offset
         self.cursor = cursor
 
@@ -128,47 +129,36 @@ def _beyond(key: SortKey, cursor: SortKey, newest_first: bool) -> bool:
     return key < cursor if newest_first else key > cursor
 
 
-class WholePager(Pager):
-    """For a list the original MiniRAG answered whole (a chat's messages): no `limit`, no page."""
-
-    def __init__(
-        self,
-        request: Request,
-        response: Response,
-        services: ServicesDep,
-        principal: AnyPrincipalDep,
-        limit: WholeLimit = None,
-        offset: Offset = 0,
-        cursor: Cursor = None,
-    ) -> None:
-        super().__init__(request, response, services, principal, MAX_LIMIT, offset, cursor)
-        self.limit = limit
-
-
-async def _pager(
+async def _window(
     request: Request,
     response: Response,
     services: ServicesDep,
     principal: AnyPrincipalDep,
-    limit: Limit = 50,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Pager:
-    """An `async def` factory: a class dependency would be built in the thread pool (api/deps.py)."""
-    return Pager(request, response, services, principal, limit, offset, cursor)
+    """`async def` dependencies (a class one would be built in the thread pool, api/deps.py); the page's
+    size is declared by the list's kind below."""
+    return Pager(
+        response,
+        box=services.box,
+        tenant_id=principal.tenant_id,
+        path=request.url.path,
+        offset=offset,
+        cursor=cursor,
+    )
 
 
-async def _whole_pager(
-    request: Request,
-    response: Response,
-    services: ServicesDep,
-    principal: AnyPrincipalDep,
-    limit: WholeLimit = None,
-    offset: Offset = 0,
-    cursor: Cursor = None,
-) -> WholePager:
-    return WholePager(request, response, services, principal, limit, offset, cursor)
+async def _pager(window: Annotated[Pager, Depends(_window)], limit: Limit = 50) -> Pager:
+    window.limit = limit
+    return window
+
+
+async def _whole_pager(window: Annotated[Pager, Depends(_window)], limit: WholeLimit = None) -> Pager:
+    """For a list the original MiniRAG answered whole (a chat's messages): no `limit`, no page."""
+    window.limit = limit
+    return window
 
 
 PagerDep = Annotated[Pager, Depends(_pager)]
-WholePagerDep = Annotated[WholePager, Depends(_whole_pager)]
+WholePagerDep = Annotated[Pager, Depends(_whole_pager)]
