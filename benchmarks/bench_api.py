@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 
 from benchmarks.results import command_line, load, machine, write_section
 from benchmarks.stack import Stack, cpu_seconds, local_stack
+from minirag.adapters.dynamodb.wire import observing
 from minirag.api.app import create_app
 from tests.integration.test_access_matrix import PUBLIC, call, ids_of_tenant, spec_routes
 from tests.support.api import PASSWORD, TenantCtx, bearer, login, signup, unique
@@ -47,7 +48,7 @@ class Call:
 
 @dataclass
 class Recorder:
-    """Every botocore call made in this process, in order (requests are counted one at a time)."""
+    """Every AWS call made in this process, in order (requests are counted one at a time)."""
 
     calls: list[Call] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,16 +59,21 @@ class Recorder:
 
         def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
             client = original(session, service_name, *args, **kwargs)
-            client.meta.events.register("before-parameter-build", recorder.on_call)
+            client.meta.events.register(
+                "before-parameter-build",
+                lambda params, model, **_: recorder.on_call(
+                    model.service_model.service_name, model.name, params
+                ),
+            )
             return client
 
         botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        observing(lambda name, params: recorder.on_call("dynamodb", name, params)).__enter__()  # not botocore
 
-    def on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        service = model.service_model.service_name
+    def on_call(self, service: str, name: str, params: dict[str, Any]) -> None:
         with self.lock:
-            detail = describe(model.name, params) if service == "dynamodb" else ""
-            self.calls.append(Call(service, model.name, detail))
+            detail = describe(name, params) if service == "dynamodb" else ""
+            self.calls.append(Call(service, name, detail))
 
     def during(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[Call]]:
         start = len(self.calls)

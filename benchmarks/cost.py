@@ -27,6 +27,8 @@ from typing import Any
 
 import botocore.session
 
+from minirag.adapters.dynamodb.wire import observing
+
 PRICES = Path(__file__).with_name("prices.json")
 MEMORY_GB = {"ApiFunction": 1.0, "ChatFunction": 2.0, "IngestFunction": 2.0, "WebhookFunction": 1.0}
 CAPACITY_OPS = {
@@ -88,14 +90,28 @@ class Recorder:
 
         def create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
             client = original(session, service_name, *args, **kwargs)
-            client.meta.events.register("before-parameter-build", recorder.before)
-            client.meta.events.register("after-call", recorder.after)
+            client.meta.events.register(
+                "before-parameter-build",
+                lambda params, model, **_: recorder.before(
+                    model.service_model.service_name, model.name, params
+                ),
+            )
+            client.meta.events.register(
+                "after-call",
+                lambda parsed, model, **_: recorder.after(
+                    model.service_model.service_name, model.name, parsed
+                ),
+            )
             return client
 
         botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        self._wire = observing(  # DynamoDB's calls do not go through botocore's clients
+            lambda name, params: recorder.before("dynamodb", name, params),
+            lambda name, parsed: recorder.after("dynamodb", name, parsed),
+        )
+        self._wire.__enter__()
 
-    def before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        service, name = model.service_model.service_name, model.name
+    def before(self, service: str, name: str, params: dict[str, Any]) -> None:
         with self.lock:
             if service == "dynamodb":
                 self.meter.dynamo_calls += 1
@@ -113,11 +129,10 @@ class Recorder:
                 else:
                     self.meter.s3_get += 1
 
-    def after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    def after(self, service: str, name: str, parsed: dict[str, Any]) -> None:
         """DynamoDB's consumed capacity, and SQS receives that brought messages (the empty ones of a
         Lambda event source mapping's long polling are an idle cost: docs/deploy.md)."""
-        service = model.service_model.service_name
-        if service == "sqs" and model.name == "ReceiveMessage" and parsed.get("Messages"):
+        if service == "sqs" and name == "ReceiveMessage" and parsed.get("Messages"):
             with self.lock:
                 self.meter.sqs += 1
         if service != "dynamodb":
@@ -125,7 +140,7 @@ class Recorder:
         consumed = parsed.get("ConsumedCapacity") or []
         for entry in consumed if isinstance(consumed, list) else [consumed]:
             units = float(entry.get("CapacityUnits") or 0)
-            write = model.name in {
+            write = name in {
                 "PutItem",
                 "UpdateItem",
                 "DeleteItem",

@@ -1,17 +1,16 @@
 """One tenant at 50 chat turns/s: TransactionConflict injected at the rate the hot-item simulation measures
 (benchmarks/scale_sim.py), with the counters sharded and as they were before.
 
-Neither moto nor DynamoDB Local cancels concurrent transactions, so each TransactWriteItems attempt is
-cancelled at random with DynamoDB's exact answer, at the simulated share of attempts. Sharded, every turn
+Neither moto nor DynamoDB Local cancels concurrent transactions, so a proxy cancels each TransactWriteItems
+attempt at random with DynamoDB's exact answer, at the simulated share of attempts. Sharded, every turn
 lands and every count is exact; at the unsharded rate turns are lost (the limit the shards remove)."""
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from benchmarks.scale_sim import hot_items
 from minirag.adapters.dynamodb import tables as tables_module
@@ -23,7 +22,8 @@ from minirag.bootstrap import Services, dynamo_config
 from minirag.domain.chat import Chat, Message
 from minirag.domain.errors import DependencyUnavailableError
 from minirag.domain.ids import new_id
-from tests.integration.test_transaction_conflicts import _Body
+from tests.integration.test_transaction_conflicts import cancellation
+from tests.support.faulty_proxy import faulty_dynamodb
 
 TURNS_PER_S, HOLD_MS = 50, 30  # the goal, and a transaction's time in DynamoDB (docs/scale.md)
 
@@ -31,26 +31,21 @@ TURNS_PER_S, HOLD_MS = 50, 30  # the goal, and a transaction's time in DynamoDB 
 class RandomConflicts:
     """Cancels each TransactWriteItems attempt with probability `rate` (seeded): one item conflicted."""
 
-    def __init__(self, tables: DynamoTables, rate: float, seed: int = 3) -> None:
+    def __init__(self, rate: float, seed: int = 3) -> None:
         self.rate, self.rng = rate, random.Random(seed)
         self.attempts = self.cancelled = 0
-        tables.connection.client.meta.events.register("before-send.dynamodb.TransactWriteItems", self)
 
-    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+    def __call__(self, target: str, body: bytes) -> bytes | None:
+        if not target.endswith(".TransactWriteItems"):
+            return None
         self.attempts += 1
         if self.rng.random() >= self.rate:
             return None
         self.cancelled += 1
-        count = len(json.loads(request.body)["TransactItems"])
+        count = len(json.loads(body)["TransactItems"])
         reasons = [{"Code": "None"}] * count
         reasons[self.rng.randrange(count)] = {"Code": "TransactionConflict"}
-        body = {
-            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "message": "Transaction cancelled",
-            "CancellationReasons": reasons,
-        }
-        headers = {"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"}
-        return AWSResponse(request.url, 400, headers, _Body(json.dumps(body).encode()))
+        return cancellation(reasons)
 
 
 def turn(chats: DynamoChatRepository, tenant_id: str) -> None:
@@ -75,17 +70,19 @@ def turn(chats: DynamoChatRepository, tenant_id: str) -> None:
 
 
 def run(
-    services: Services, rate: float, turns: int
+    services: Services, aws_endpoint: str, rate: float, turns: int
 ) -> tuple[int, int, RandomConflicts, dict[str, float], str]:
-    tables = DynamoTables(dynamo_config(services.settings))
-    chats, stats = DynamoChatRepository(tables), DynamoStatsRepository(tables)
-    conflicts, tenant_id, lost = RandomConflicts(tables, rate), new_id(), 0
-    for _ in range(turns):
-        try:
-            turn(chats, tenant_id)
-        except DependencyUnavailableError:
-            lost += 1
-    return turns - lost, lost, conflicts, stats.totals(tenant_id=tenant_id), tenant_id
+    conflicts, tenant_id, lost = RandomConflicts(rate), new_id(), 0
+    with faulty_dynamodb(aws_endpoint) as faults:
+        faults.answer = conflicts
+        tables = DynamoTables(replace(dynamo_config(services.settings), host=faults.url))
+        chats, stats = DynamoChatRepository(tables), DynamoStatsRepository(tables)
+        for _ in range(turns):
+            try:
+                turn(chats, tenant_id)
+            except DependencyUnavailableError:
+                lost += 1
+        return turns - lost, lost, conflicts, stats.totals(tenant_id=tenant_id), tenant_id
 
 
 @pytest.fixture(autouse=True)
@@ -94,11 +91,13 @@ def no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sharded_counters_sustain_50_turns_per_second_at_the_simulated_conflict_rate(
-    services: Services,
+    services: Services, aws_endpoint: str
 ) -> None:
     simulated = hot_items(TURNS_PER_S, USAGE_SHARDS, HOLD_MS)
     assert simulated.conflict_rate < 0.15 and simulated.lost_turns < 0.0005
-    landed, lost, conflicts, totals, tenant_id = run(services, simulated.conflict_rate, turns=120)
+    landed, lost, conflicts, totals, tenant_id = run(
+        services, aws_endpoint, simulated.conflict_rate, turns=120
+    )
     assert lost == 0 and conflicts.cancelled > 10, (conflicts.cancelled, conflicts.attempts)
     assert (landed, totals["chats"], totals["messages"]) == (120, 120, 240)
     assert totals["prompt_tokens"] == 120 * 100 and totals["completion_tokens"] == 120 * 20
@@ -108,10 +107,10 @@ def test_sharded_counters_sustain_50_turns_per_second_at_the_simulated_conflict_
     assert sorted((r["kind"], r["requests"]) for r in days) == [("bot", 120), ("model", 120)]
 
 
-def test_at_the_unsharded_conflict_rate_turns_are_lost(services: Services) -> None:
+def test_at_the_unsharded_conflict_rate_turns_are_lost(services: Services, aws_endpoint: str) -> None:
     simulated = hot_items(TURNS_PER_S, None, HOLD_MS)
     assert simulated.conflict_rate > 0.8
-    landed, lost, conflicts, totals, _ = run(services, simulated.conflict_rate, turns=20)
+    landed, lost, conflicts, totals, _ = run(services, aws_endpoint, simulated.conflict_rate, turns=20)
     assert lost > 5, (lost, conflicts.cancelled, conflicts.attempts)
     # a cancelled transaction wrote nothing: every chat stored counts its question, every landed turn its answer
     assert totals["messages"] == totals["chats"] + landed

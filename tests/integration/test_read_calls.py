@@ -1,13 +1,13 @@
-"""DynamoDB calls made by the stats and export reads, counted on the app's own botocore clients."""
+"""DynamoDB calls made by the stats and export reads, counted where every DynamoDB call is sent."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-import botocore.session
 import pytest
 from fastapi.testclient import TestClient
 
+from minirag.adapters.dynamodb.wire import observing
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services
 from minirag.domain.errors import ConflictError
@@ -43,26 +43,14 @@ def shape(operation: str, params: dict[str, Any]) -> str:
 
 @pytest.fixture
 def counted_get(
-    monkeypatch: pytest.MonkeyPatch,
     services: Services,
     aws_endpoint: str,
     aws_env: dict[str, str],
     clock: FakeClock,
 ) -> Iterator[Get]:
-    """GET through a fresh app whose DynamoDB clients record each call (made after the patch, so all are
-    seen); the route is called once before it is counted, as in benchmarks/bench_api.py."""
+    """GET through a fresh app, recording each DynamoDB call; the route is called once before it is
+    counted, as in benchmarks/bench_api.py."""
     calls: list[str] = []
-    create_client = botocore.session.Session.create_client
-
-    def recording(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(session, service_name, *args, **kwargs)
-        if service_name == "dynamodb":
-            client.meta.events.register(
-                "before-parameter-build", lambda params, model, **_: calls.append(shape(model.name, params))
-            )
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", recording)
     settings = make_settings(
         aws_endpoint,
         aws_env,
@@ -70,7 +58,8 @@ def counted_get(
         jwt_secret=services.settings.jwt_secret,
         fernet_keys=services.settings.fernet_keys,
     )
-    with TestClient(create_app(build_services(settings, clock=clock))) as app:
+    record = observing(lambda operation, params: calls.append(shape(operation, params)))
+    with TestClient(create_app(build_services(settings, clock=clock))) as app, record:
 
         def get(path: str, headers: dict[str, str]) -> tuple[Any, list[str]]:
             app.get(path, headers=headers)

@@ -4,10 +4,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 from fastapi.testclient import TestClient
 
+from minirag.adapters.dynamodb.wire import observing
 from minirag.api.app import create_app
 from minirag.bootstrap import build_services
 from tests.conftest import make_settings
@@ -18,29 +18,22 @@ LIMIT = 200  # a block of 10
 
 
 class CounterWrites:
-    """The UpdateItem calls on API-token counters, seen by a hook on every botocore client made."""
+    """The UpdateItem calls on API-token counters, seen where every DynamoDB call is sent."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def on_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+    def on_call(self, operation: str, params: dict[str, Any]) -> None:
         partition = params.get("Key", {}).get("pk", {}).get("S", "")
-        if model.name == "UpdateItem" and partition.startswith("RATE#token#"):
+        if operation == "UpdateItem" and partition.startswith("RATE#token#"):
             self.count += 1
 
 
 @pytest.fixture
-def counter_writes(monkeypatch: pytest.MonkeyPatch) -> CounterWrites:
+def counter_writes() -> Iterator[CounterWrites]:
     writes = CounterWrites()
-    original = botocore.session.Session.create_client
-
-    def create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
-        client = original(session, *args, **kwargs)
-        client.meta.events.register("before-parameter-build", writes.on_call)
-        return client
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
-    return writes
+    with observing(writes.on_call):
+        yield writes
 
 
 @pytest.fixture

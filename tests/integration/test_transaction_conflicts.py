@@ -1,16 +1,16 @@
 """A transaction cancelled by a concurrent one (TransactionConflict) is sent again; other cancellations are final.
 
 DynamoDB cancels one of two transactions that touch the same item at once (every chat turn of a tenant
-updates its usage rows and TOTALS). Neither moto nor DynamoDB Local reproduces that race, so the real
-client gets DynamoDB's exact cancellation response injected in front of the local endpoint."""
+updates its usage rows and TOTALS). Neither moto nor DynamoDB Local reproduces that race, so a proxy in
+front of the local endpoint answers with DynamoDB's exact cancellation response."""
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from minirag.adapters.dynamodb.chats import DynamoChatRepository
 from minirag.adapters.dynamodb.stats import DynamoStatsRepository
@@ -19,42 +19,44 @@ from minirag.bootstrap import Services, dynamo_config
 from minirag.domain.chat import Chat, Message
 from minirag.domain.errors import ConflictError, DependencyUnavailableError
 from minirag.domain.ids import new_id
+from tests.support.faulty_proxy import faulty_dynamodb
 
 
-class _Body:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
+def cancellation(reasons: list[dict[str, str]]) -> bytes:
+    """DynamoDB's answer to a cancelled TransactWriteItems, `reasons` one per item."""
+    body = {
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "message": "Transaction cancelled",
+        "CancellationReasons": reasons,
+    }
+    return json.dumps(body).encode()
 
 
 class Cancellations:
     """Answers the next TransactWriteItems calls with a cancellation whose reasons are `codes`."""
 
-    def __init__(self, tables: DynamoTables) -> None:
+    def __init__(self) -> None:
         self.queued: list[list[str]] = []
         self.tokens: list[str] = []
-        tables.connection.client.meta.events.register("before-send.dynamodb.TransactWriteItems", self)
 
-    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
-        self.tokens.append(json.loads(request.body)["ClientRequestToken"])
+    def __call__(self, target: str, body: bytes) -> bytes | None:
+        if not target.endswith(".TransactWriteItems"):
+            return None
+        self.tokens.append(json.loads(body)["ClientRequestToken"])
         if not self.queued:
             return None  # sent to the endpoint
-        reasons = [{"Code": code} for code in self.queued.pop(0)]
-        body = {
-            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "message": "Transaction cancelled",
-            "CancellationReasons": reasons,
-        }
-        headers = {"x-amzn-requestid": "injected", "content-type": "application/x-amz-json-1.0"}
-        return AWSResponse(request.url, 400, headers, _Body(json.dumps(body).encode()))
+        return cancellation([{"Code": code} for code in self.queued.pop(0)])
 
 
 @pytest.fixture
-def wired(services: Services) -> tuple[DynamoChatRepository, DynamoStatsRepository, Cancellations]:
-    tables = DynamoTables(dynamo_config(services.settings))
-    return DynamoChatRepository(tables), DynamoStatsRepository(tables), Cancellations(tables)
+def wired(
+    services: Services, aws_endpoint: str
+) -> Iterator[tuple[DynamoChatRepository, DynamoStatsRepository, Cancellations]]:
+    cancellations = Cancellations()
+    with faulty_dynamodb(aws_endpoint) as faults:
+        faults.answer = cancellations
+        tables = DynamoTables(replace(dynamo_config(services.settings), host=faults.url))
+        yield DynamoChatRepository(tables), DynamoStatsRepository(tables), cancellations
 
 
 def first_turn() -> tuple[Chat, Message]:

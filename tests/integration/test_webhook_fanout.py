@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from minirag.adapters.dynamodb.tables import DynamoTables
 from minirag.adapters.dynamodb.webhooks import DynamoWebhookRepository
+from minirag.adapters.dynamodb.wire import observing
 from minirag.api.app import create_app
 from minirag.bootstrap import Services, build_services, dynamo_config
 from minirag.domain.errors import DependencyUnavailableError
@@ -91,28 +92,29 @@ def counted(
     aws_env: dict[str, str],
     tmp_path: Path,
 ) -> Iterator[tuple[TestClient, Calls]]:
-    """An app of its own wiring whose botocore clients record every call; clients created after the patch
-    elsewhere record too, so clear `Calls` right before what is counted."""
+    """An app of its own wiring; its SQS clients record every call (clients created after the patch
+    elsewhere record too), and every DynamoDB call in the process is recorded, so clear `Calls` right
+    before what is counted."""
     calls = Calls()
     create_client = botocore.session.Session.create_client
 
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.service_model.service_name == "sqs":
-            calls.sqs.append((model.name, params.get("QueueUrl")))
-        else:
-            calls.dynamodb.append(f"{model.name} {json.dumps(params, default=str)}")
+    def record_sqs(params: dict[str, Any], model: Any, **_: Any) -> None:
+        calls.sqs.append((model.name, params.get("QueueUrl")))
+
+    def record_dynamodb(operation: str, params: dict[str, Any]) -> None:
+        calls.dynamodb.append(f"{operation} {json.dumps(params, default=str)}")
 
     def recording(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
         made = create_client(session, service_name, *args, **kwargs)
-        if service_name in ("dynamodb", "sqs"):
-            made.meta.events.register("before-parameter-build", record)
+        if service_name == "sqs":
+            made.meta.events.register("before-parameter-build", record_sqs)
         return made
 
     monkeypatch.setattr(botocore.session.Session, "create_client", recording)
     wiring = other_wiring(  # its vectors too; subscriptions kept for the test, however slow the machine
         services, aws_endpoint, aws_env, services.settings.data_dir, webhook_subscriptions_max_age_seconds=600
     )
-    with TestClient(create_app(wiring)) as app:
+    with TestClient(create_app(wiring)) as app, observing(record_dynamodb):
         yield app, calls
 
 

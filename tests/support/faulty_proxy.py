@@ -6,12 +6,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+
+Answer = Callable[[str, bytes], bytes | None]
 
 THROTTLED = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}'
 
@@ -27,7 +29,8 @@ class Faults:
     "stall" (no answer for `stall_seconds`, then closed), "lose" (the call is applied under a fresh
     idempotency token, as if the retry came after the token's window, and answered with a 500).
     `only` limits the faults to one operation (e.g. "TransactWriteItems"); `pass_first` lets that many
-    matching calls through first."""
+    matching calls through first. `answer(target, body)`, when set, sees every DynamoDB call first and
+    may answer it with a 400 body of its own (None sends the call on)."""
 
     url: str = ""
     fail_next: int = 0  # -1: fail every DynamoDB call
@@ -36,6 +39,7 @@ class Faults:
     only: str = ""
     pass_first: int = 0
     stall_seconds: float = 2.0
+    answer: Answer | None = None
 
     def take(self, target: str = "") -> bool:
         if self.only and not target.endswith(f".{self.only}"):
@@ -61,6 +65,10 @@ def faulty_dynamodb(upstream: str) -> Iterator[Faults]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             target = self.headers.get("X-Amz-Target", "")
+            own = faults.answer(target, body) if faults.answer and target.startswith("DynamoDB_") else None
+            if own is not None:
+                self._answer(400, own, {"Content-Type": "application/x-amz-json-1.0"})
+                return
             with lock:
                 fail = target.startswith("DynamoDB_") and faults.take(target)
             if fail and faults.mode in ("close", "stall"):

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from minirag.adapters.aws import aws_credentials
 from minirag.adapters.dynamodb import items
+from minirag.adapters.dynamodb.wire import WireClient, WireConfig
 from minirag.domain.errors import (
     ConflictError,
     DependencyUnavailableError,
@@ -34,32 +37,61 @@ class DynamoConfig:
     timeout_seconds: float = 5.0
 
 
+class WiredConnection(Connection):
+    """PynamoDB's connection, sending through the wire client instead of a botocore client it would make."""
+
+    def __init__(self, wire: WireClient, *, region: str) -> None:
+        super().__init__(region=region, host=wire.endpoint_url)
+        self.wire = wire
+
+    @property
+    def client(self) -> Any:  # PynamoDB calls only client._make_api_call (and meta.endpoint_url in repr)
+        return self.wire
+
+
+class _CredentialSource:
+    """The configured keys, or botocore's credential chain read on first use (and again while it finds
+    nothing, so a slow instance-metadata answer at start-up does not poison the client)."""
+
+    def __init__(self, config: "DynamoConfig") -> None:
+        self._found: Credentials | None = None
+        if config.access_key:
+            self._found = Credentials(config.access_key, config.secret_key or "")
+
+    def __call__(self) -> Credentials | None:
+        if self._found is None:
+            self._found = aws_credentials()
+        return self._found
+
+
 class DynamoTables:
-    """Per-wiring subclasses of the item classes, so two tables can live in one process (tests)."""
+    """Per-wiring subclasses of the item classes, so two tables can live in one process (tests), all
+    sending through one wire client (one keep-alive pool)."""
 
     def __init__(self, config: DynamoConfig) -> None:
         self.config = config
-        meta_attrs: dict[str, Any] = {
-            "table_name": config.table_name,
-            "region": config.region,
-            "host": config.host,
-            "max_retry_attempts": config.max_retries,
-            "connect_timeout_seconds": config.timeout_seconds,
-            "read_timeout_seconds": config.timeout_seconds,
-        }
-        if config.access_key:
-            meta_attrs |= {"aws_access_key_id": config.access_key, "aws_secret_access_key": config.secret_key}
-        meta = type("Meta", (), meta_attrs)
-        self._bound = {cls: type(cls.__name__, (cls,), {"Meta": meta}) for cls in items.ITEM_CLASSES}
-        self.connection = Connection(
-            region=config.region,
-            host=config.host,
-            max_retry_attempts=config.max_retries,
-            connect_timeout_seconds=config.timeout_seconds,
-            read_timeout_seconds=config.timeout_seconds,
+        self.wire = WireClient(
+            WireConfig(
+                region=config.region,
+                endpoint_url=config.host,
+                credentials=_CredentialSource(config),
+                max_attempts=1 + config.max_retries,
+                connect_timeout=config.timeout_seconds,
+                read_timeout=config.timeout_seconds,
+            )
         )
-        if config.access_key:
-            self.connection.session.set_credentials(config.access_key, config.secret_key or "")
+        meta = type(
+            "Meta", (), {"table_name": config.table_name, "region": config.region, "host": config.host}
+        )
+        self._bound: dict[type[items.Item], type[items.Item]] = {
+            cls: type(cls.__name__, (cls,), {"Meta": meta}) for cls in items.ITEM_CLASSES
+        }
+        for bound in self._bound.values():
+            table = bound._get_connection()  # PynamoDB's TableConnection, with the schema it derived
+            wired = WiredConnection(self.wire, region=config.region)
+            wired.add_meta_table(table.get_meta_table())
+            table.connection = wired
+        self.connection = WiredConnection(self.wire, region=config.region)
 
     def model[T: items.Item](self, cls: type[T]) -> type[T]:
         return cast(type[T], self._bound[cls])
@@ -204,11 +236,13 @@ class _Transaction(TransactWrite):
 
     def _stored_as_sent(self, put: dict[str, Any]) -> bool:
         item = put["Item"]
-        client: Any = self._connection.client
+        key = {"pk": item["pk"], "sk": item["sk"]}
         try:
-            stored = client.get_item(
-                TableName=put["TableName"], Key={"pk": item["pk"], "sk": item["sk"]}, ConsistentRead=True
-            ).get("Item")
+            stored = (
+                cast(WiredConnection, self._connection)
+                .wire.call("GetItem", {"TableName": put["TableName"], "Key": key, "ConsistentRead": True})
+                .get("Item")
+            )
         except (BotoCoreError, ClientError):
             return False
         return (
@@ -256,6 +290,4 @@ def query_index(
     }
     if start:
         params["ExclusiveStartKey"] = start
-    client: Any = tables.connection.client
-    result: dict[str, Any] = client.query(**params)
-    return result
+    return tables.wire.call("Query", params)
