@@ -108,8 +108,9 @@ def _conversation(url: str, headers: dict[str, str], bot: str, n: int) -> None:
 
 
 def _rss(running: Running) -> tuple[float, float]:
-    engine = running.engine_pid()
-    return rss_mb(running.pid), rss_mb(engine) if engine else 0.0
+    """`make run`'s processes (the API's and the vector store's), and DynamoDB Local's."""
+    engine, vectors = running.engine_pid(), running.vector_pid()
+    return rss_mb(running.pid) + (rss_mb(vectors) if vectors else 0.0), rss_mb(engine) if engine else 0.0
 
 
 def main() -> None:

@@ -29,9 +29,16 @@ class Running:
 
     def engine_pid(self) -> int | None:
         """DynamoDB Local's JVM, a child of the local cloud."""
+        return self._child("java")
+
+    def vector_pid(self) -> int | None:
+        """The embedded vector store's process (adapters/edge_process.py), a child of the local cloud."""
+        return self._child("minirag.adapters.edge_process")
+
+    def _child(self, marker: str) -> int | None:
         for child in Path(f"/proc/{self.pid}/task").glob("*/children"):
             for pid in child.read_text().split():
-                if "java" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                if marker in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
                     return int(pid)
         return None
 

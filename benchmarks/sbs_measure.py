@@ -97,7 +97,8 @@ class System:
         }
 
     def rss(self) -> float:
-        return sum(rss_mb(p) for p in self.app_pids)
+        """The app processes and the vector store's (the original's stand-in, our vector process)."""
+        return sum(rss_mb(p) for p in [*self.app_pids, *([self.search_pid] if self.search_pid else [])])
 
     def client(self, timeout: float = 120) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=timeout, headers=self.headers)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from minirag.adapters.edge_process import VectorProcess
 from scripts.localcloud.cloud import LocalCloud, check_port_free
 from scripts.localcloud.invoke import handler_available
 from scripts.localcloud.provision import DEFAULT_PREFIX
@@ -88,6 +89,20 @@ def _forget_vectors(data_dir: Path) -> None:
             log.info("in-memory AWS endpoint: starting with an empty vector store too (%s)", vectors)
 
 
+def _vector_process(data_dir: Path) -> VectorProcess | None:
+    """The embedded vector store in a process of its own (adapters/edge_process.py), unless a Qdrant
+    server or qdrant-client's local mode is configured; the API and the functions find it in the
+    environment."""
+    if (
+        os.environ.get("MINIRAG_QDRANT_URL")
+        or os.environ.get("MINIRAG_EMBEDDED_VECTOR_STORE") == "qdrant-local"
+    ):
+        return None
+    vectors = VectorProcess(data_dir / "qdrant-edge", socket_dir=data_dir)
+    os.environ.update(vectors.environ())
+    return vectors
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -114,10 +129,12 @@ def main(argv: list[str] | None = None) -> int:
         logs=data_dir / "logs",
     )
     app = None
+    vectors = None
     try:
         check_port_free(args.port, host=args.host)
         if own_endpoint:
             _forget_vectors(data_dir)
+        vectors = _vector_process(data_dir)
         cloud.start()
         wired = _wire_functions(cloud)
         app = build_app()
@@ -133,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if warmup is not None and not warmup.wait(60):
             print("localcloud: the model warm-up did not finish in 60 s", file=sys.stderr)
         cloud.stop()
+        if vectors is not None:
+            vectors.stop()  # last: what the functions wrote is flushed
         print("localcloud: stopped", flush=True)
     return 0
 

@@ -21,6 +21,7 @@ import pytest
 from qdrant_client import QdrantClient
 
 import minirag
+from minirag.adapters.edge_process import EdgeProcessVectorStore, VectorProcess
 from minirag.adapters.qdrant import QdrantVectorStore, point_id
 from minirag.adapters.qdrant_edge import QdrantEdgeVectorStore, close_shards
 from minirag.domain.errors import DependencyUnavailableError
@@ -34,7 +35,7 @@ A, B = "tenant-a", "tenant-b"
 QUERY_TEXT = "zebra quartz"
 FILLER_WORDS = ("meadow", "river", "lantern", "copper", "violet", "harbor", "pepper", "canyon")
 LIVE = ["src-1:1", "src-2:1"]
-KINDS = ["qdrant-local", "qdrant-edge"]
+KINDS = ["qdrant-local", "qdrant-edge", "edge-process"]
 
 
 def unit(values: list[float]) -> list[float]:
@@ -150,6 +151,12 @@ def opened(kind: str) -> Iterator[VectorStore]:
             client = QdrantClient(path=str(folder / "qdrant"))
             yield QdrantVectorStore(client)
             client.close()
+        elif kind == "edge-process":  # make run's: the same engine in a process of its own
+            vectors = VectorProcess(folder / "edge", socket_dir=folder)
+            store = EdgeProcessVectorStore(vectors.address, vectors.authkey)
+            yield store
+            store.close()
+            vectors.stop()
         else:
             yield QdrantEdgeVectorStore(folder / "edge")
             close_shards(folder / "edge")

@@ -143,6 +143,10 @@ def vector_store(settings: Settings) -> VectorStore:
             url=settings.qdrant_url, api_key=qdrant_api_key(settings), timeout=10, check_compatibility=False
         )
         return QdrantVectorStore(client)
+    if settings.vector_process and settings.vector_process_key:
+        from minirag.adapters.edge_process import EdgeProcessVectorStore
+
+        return EdgeProcessVectorStore(settings.vector_process, bytes.fromhex(settings.vector_process_key))
     if settings.embedded_vector_store == "qdrant-local":
         from minirag.adapters.qdrant import QdrantVectorStore, local_client
 

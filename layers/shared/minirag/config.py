@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     # Without qdrant_url: Qdrant's engine in process (fast), or qdrant-client's local mode (brute force).
     embedded_vector_store: Literal["qdrant-edge", "qdrant-local"] = "qdrant-edge"
+    # Set by `make run`: the embedded store served by a process of its own (adapters/edge_process.py).
+    vector_process: str | None = None
+    vector_process_key: str | None = None
     qdrant_api_key: str | None = None
     qdrant_api_key_secret_arn: str | None = None  # in AWS: the key read from Secrets Manager
     default_chunk_tokens: int = 200
