@@ -417,3 +417,34 @@ def test_a_bot_with_many_sources_gets_exactly_the_live_ranking(stale_near: int) 
                       key=lambda p: -p.dense[0] / math.sqrt(sum(v * v for v in p.dense)))[:10]  # fmt: skip
     assert [h.id for h in hits] == [p.id for p in expected]
     assert all(h.payload["live"] in live_tags for h in hits)
+
+
+@pytest.mark.parametrize("stale_near", [3, 80])
+def test_a_sparse_query_of_a_bot_with_many_sources_ranks_as_the_whole_filter_does(stale_near: int) -> None:
+    """The same hit filtering for sparse queries: stale versions that match the words best never show, and
+    the live hits come as the engine ranks them under the whole filter (the path taken below 33 tags).
+    Every live point has its own count of the word, so the ranking has no ties."""
+    live_tags = [f"src-{i}:2" for i in range(40)]
+    points = [
+        point(A, "bot-1", f"src-{i}", 2, f"live-{i}-{k}", axis(k % DIM), " ".join(["zebra"] * (1 + 3 * i + k)) + " meadow")
+        for i in range(40)
+        for k in range(3)
+    ]  # fmt: skip
+    points += [
+        point(A, "bot-1", f"src-{k % 40}", 1, f"stale-{k}", axis(0), "zebra " * 12) for k in range(stale_near)
+    ]
+    points += [point(A, "bot-2", "src-0", 2, f"other-{k}", axis(0), "zebra " * 200) for k in range(5)]
+    query = VectorQuery(model=MODEL, tenant_id=A, bot_id="bot-1", live_tags=live_tags, dense=axis(0),
+                        sparse=query_vector("zebra"), limit=10, mode="sparse")  # fmt: skip
+    with scratch() as folder:
+        store = QdrantEdgeVectorStore(folder / "edge")
+        store.upsert(model=MODEL, points=points)
+        filtered_after = store.search(query)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("minirag.adapters.qdrant_edge._POST_FILTER_TAGS", 10**9)
+            whole_filter = store.search(query)
+        close_shards(folder / "edge")
+    assert len(filtered_after) == 10 and all(h.payload["live"] in live_tags for h in filtered_after)
+    assert [(h.id, round(h.score, 5)) for h in filtered_after] == [
+        (h.id, round(h.score, 5)) for h in whole_filter
+    ]
