@@ -273,7 +273,9 @@ def main(argv: list[str] | None = None) -> None:
             "handlers, moto for SQS/S3). Engines: Postgres (fsync off) and Redis; DynamoDB Local (in memory). "
             f"The original's vector store is a Qdrant stand-in process ({VECTORS[args.original_vectors]}), "
             "reported with and without its CPU: its queries alone (inside the engine), and the whole "
-            "process (HTTP, JSON and validation of 1536 floats per query included). "
+            "process (HTTP, JSON and validation of 1536 floats per query included). Ours is `make run`'s "
+            "vector store process (the same engine behind a Unix socket, adapters/edge_process.py); it "
+            "serves nothing but vector calls, so its whole CPU is counted as our search. "
             "Latencies pool every round; rates and CPU are the median of rounds.", "",
             *report,
             *(["### Where our server's CPU goes (py-spy)", "", *profile, ""] if profile else []),

@@ -2,7 +2,7 @@
 
 PynamoDB hands botocore request dictionaries that are already DynamoDB's wire format; botocore then walks
 them against the service model, emits ten events, resolves the endpoint from its rule set and rebuilds
-the User-Agent, about 0.9 ms of CPU a call, against 0.3 ms here (benchmarks/bench_wire.py): a chat turn
+the User-Agent, about 0.9 ms of CPU a call, against 0.4 ms here (benchmarks/bench_wire.py): a chat turn
 makes four calls and a list read two, so that is the largest piece of our CPU per request after the
 model calls. This client does what a DynamoDB call needs and nothing else: JSON in and out, SigV4 with a
 cached signing key, one keep-alive pool, the CRC32 DynamoDB puts on every answer, and botocore's
