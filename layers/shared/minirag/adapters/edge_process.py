@@ -98,8 +98,12 @@ def serve(root: Path, address: str, authkey: bytes) -> None:
 
     store = QdrantEdgeVectorStore(root)
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
-    with Listener(address, family="AF_UNIX", authkey=authkey) as listener:
-        os.chmod(address, 0o600)
+    previous = os.umask(0o177)  # the socket is made 0600 when bound, not a moment later
+    try:
+        listener = Listener(address, family="AF_UNIX", authkey=authkey)
+    finally:
+        os.umask(previous)
+    with listener:
         while True:
             try:
                 connection = listener.accept()
