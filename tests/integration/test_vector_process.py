@@ -25,7 +25,7 @@ Running = tuple[VectorProcess, EdgeProcessVectorStore]
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
-    vectors = VectorProcess(tmp_path / "edge", socket_dir=tmp_path)
+    vectors = VectorProcess(tmp_path / "edge", socket_dir=tmp_path, restart=False)
     store = EdgeProcessVectorStore(vectors.address, vectors.authkey)
     yield vectors, store
     store.close()
@@ -53,6 +53,26 @@ def test_a_dead_process_is_unavailable_not_a_hang(running: Running) -> None:
     for _ in range(2):  # the pooled connection, then a new one
         with pytest.raises(DependencyUnavailableError):
             store.ping()
+
+
+def test_a_process_that_dies_is_started_again_with_what_it_had_written(tmp_path: Path) -> None:
+    vectors = VectorProcess(tmp_path / "edge", socket_dir=tmp_path)
+    store = EdgeProcessVectorStore(vectors.address, vectors.authkey)
+    try:
+        store.upsert(model=MODEL, points=corpus())  # in the engine's log, not flushed yet
+        written, first = store.count(tenant_id="tenant-a"), vectors.pid
+        os.kill(first, signal.SIGKILL)
+        deadline, counted = time.monotonic() + 30, None
+        while counted is None and time.monotonic() < deadline:
+            try:
+                counted = store.count(tenant_id="tenant-a")
+            except DependencyUnavailableError:  # until the new process listens
+                time.sleep(0.1)
+        assert vectors.pid != first and counted == written > 0
+    finally:
+        store.close()
+        vectors.stop()
+    assert not Path(vectors.address).exists()
 
 
 def test_only_key_holders_and_only_the_ports_calls(running: Running) -> None:

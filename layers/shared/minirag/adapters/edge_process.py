@@ -145,17 +145,21 @@ def _session(store: Any, connection: Connection) -> None:
 
 
 class VectorProcess:
-    """Starts `serve` in a child process over `root` and stops it (SIGTERM: it flushes, then exits)."""
+    """Starts `serve` in a child process over `root` and stops it (SIGTERM: it flushes, then exits). With
+    `restart`, a process that dies on its own (a crash, the OOM killer) is started again on the same socket
+    and key: the calls made meanwhile are 503s, the next ones reach the new process, which has replayed the
+    engine's log (nothing written before the death is lost)."""
 
-    def __init__(self, root: Path, *, socket_dir: Path) -> None:
+    def __init__(self, root: Path, *, socket_dir: Path, restart: bool = True) -> None:
         socket_dir.mkdir(parents=True, exist_ok=True)
         self.address = str(socket_dir / f"vectors-{os.getpid()}.sock")
         self.authkey = secrets.token_bytes(32)
-        Path(self.address).unlink(missing_ok=True)
-        env = os.environ | {"MINIRAG_VECTOR_PROCESS_KEY": self.authkey.hex()}
-        command = [sys.executable, "-m", "minirag.adapters.edge_process", str(root), self.address]
-        self._process = subprocess.Popen(command, env=env)  # noqa: S603
+        self._command = [sys.executable, "-m", "minirag.adapters.edge_process", str(root), self.address]
+        self._stopping = threading.Event()
+        self._process = self._spawn()
         self._wait_ready()
+        if restart:
+            threading.Thread(target=self._watch, name="vector-process-watch", daemon=True).start()
 
     @property
     def pid(self) -> int:
@@ -164,6 +168,21 @@ class VectorProcess:
     def environ(self) -> dict[str, str]:
         """What tells the API and the functions of this machine to use it (see bootstrap.vector_store)."""
         return {"MINIRAG_VECTOR_PROCESS": self.address, "MINIRAG_VECTOR_PROCESS_KEY": self.authkey.hex()}
+
+    def _spawn(self) -> "subprocess.Popen[bytes]":
+        Path(self.address).unlink(missing_ok=True)  # a dead process leaves its socket file behind
+        env = os.environ | {"MINIRAG_VECTOR_PROCESS_KEY": self.authkey.hex()}
+        return subprocess.Popen(self._command, env=env)  # noqa: S603
+
+    def _watch(self) -> None:
+        while not self._stopping.is_set():
+            code = self._process.wait()
+            if self._stopping.is_set():
+                return
+            log.warning("the vector store process exited (%s); starting it again", code)
+            time.sleep(0.5)
+            if not self._stopping.is_set():
+                self._process = self._spawn()
 
     def _wait_ready(self, timeout_s: float = 30.0) -> None:
         store = EdgeProcessVectorStore(self.address, self.authkey)
@@ -182,6 +201,7 @@ class VectorProcess:
             store.close()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._process.poll() is None:
             self._process.terminate()
             try:
