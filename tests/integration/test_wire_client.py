@@ -15,6 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ChecksumError, ClientError, ConnectionClosedError, ReadTimeoutError
 
+from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.wire import WireClient, WireConfig, observing
 
 Scripted = tuple[int, bytes, dict[str, str]]  # status, body, extra headers; status 0 closes the connection
@@ -189,3 +190,18 @@ def test_a_silent_endpoint_is_a_read_timeout() -> None:
         stalled.set()
         server.shutdown()
         server.server_close()
+
+
+def test_pynamodb_calls_do_not_ask_for_consumed_capacity() -> None:
+    """Nothing reads it; left to DynamoDB's default, the engine skips the accounting (`make cost` asks)."""
+    with endpoint() as fake:
+        config = DynamoConfig(
+            table_name="tbl", region="eu-west-1", host=fake.url, access_key="a", secret_key="b"
+        )
+        tables = DynamoTables(config)
+        fake.script = [(200, b"{}", {})]
+        tables.connection.dispatch(
+            "GetItem", {"TableName": "tbl", "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}}
+        )
+        sent = [json.loads(body) for _, body in fake.received]
+    assert sent and all("ReturnConsumedCapacity" not in call for call in sent)

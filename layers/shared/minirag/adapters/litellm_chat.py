@@ -1,5 +1,6 @@
 """Chat completions through LiteLLM (every provider), and the router that keeps the built-in offline model off it."""
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -28,8 +29,18 @@ def _litellm() -> Any:
                 # (about a third of a streamed call's CPU) and feeds only LiteLLM's own callbacks, of which
                 # we register none: usage and cost come from the stream's usage chunk (services/chat.py).
                 litellm.disable_streaming_logging = True
+                _quiet_info_logs()
                 _registered.set()
     return litellm
+
+
+def _quiet_info_logs() -> None:
+    """LiteLLM logs a few INFO records per call; under `make run`'s INFO root logger each was built and then
+    dropped by LiteLLM's own filter. Warnings and errors still show; LITELLM_LOG=DEBUG still sets its level."""
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
 
 
 def load_litellm() -> None:
