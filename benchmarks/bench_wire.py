@@ -2,7 +2,7 @@
 
 Run: PYTHONPATH=layers/shared:. .venv/bin/python -m benchmarks.bench_wire [--calls 2000] [--no-write]
 
-Starts DynamoDB Local as `make run` does, writes 100 items of one partition, then times, in this process
+Starts DynamoDB Local as `make run` does (`scripts.emulators.processes.start_dynamodb_local`), writes 100 items of one partition, then times, in this process
 only (CPU clock), consistent GetItems, Queries of 10 items and two-item TransactWriteItems (a conditional
 put and a counter update, the shape of a chat turn's writes), each through PynamoDB's `Connection` with
 botocore's client underneath and with `adapters/dynamodb/wire.py`'s. Each kind is warmed up first; the
@@ -11,9 +11,10 @@ median of three passes is reported.
 
 import argparse
 import statistics
-import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -23,16 +24,6 @@ from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from scripts.emulators import processes
 
 TABLE = "bench"
-
-
-def start_engine() -> tuple[subprocess.Popen[bytes], str]:
-    lib = processes.install_dynamodb_local()
-    port = processes.free_port()
-    command = [processes.ensure_java(), "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-               f"-Djava.library.path={lib / 'DynamoDBLocal_lib'}", "-jar", str(lib / "DynamoDBLocal.jar"),
-               "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)]  # fmt: skip
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-    return child, f"http://127.0.0.1:{port}"
 
 
 def connections(url: str) -> dict[str, Any]:
@@ -79,33 +70,30 @@ def cpu_ms_per_call(call: Callable[[int], None], n: int) -> float:
     return statistics.median(passes)
 
 
+def measure(sides: dict[str, Any], n: int) -> dict[str, dict[str, float]]:
+    sides["botocore client"].dispatch("CreateTable", {
+        "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+    })  # fmt: skip
+    for i in range(100):
+        item = {"pk": {"S": "T"}, "sk": {"S": f"S#{i:05d}"}, "d": {"S": "x" * 800}, "n": {"N": str(i)}}
+        sides["wire client"].dispatch("PutItem", {"TableName": TABLE, "Item": item})
+    return {name: {kind: cpu_ms_per_call(call, n) for kind, call in calls(side, n).items()}
+            for name, side in sides.items()}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    child, url = start_engine()
-    try:
-        sides = connections(url)
-        for _ in range(200):
-            try:
-                sides["botocore client"].dispatch("ListTables", {})
-                break
-            except Exception:  # not listening yet
-                time.sleep(0.2)
-        sides["botocore client"].dispatch("CreateTable", {
-            "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-        })  # fmt: skip
-        for i in range(100):
-            item = {"pk": {"S": "T"}, "sk": {"S": f"S#{i:05d}"}, "d": {"S": "x" * 800}, "n": {"N": str(i)}}
-            sides["wire client"].dispatch("PutItem", {"TableName": TABLE, "Item": item})
-        figures = {name: {kind: cpu_ms_per_call(call, args.calls) for kind, call in calls(side, args.calls).items()}
-                   for name, side in sides.items()}  # fmt: skip
-    finally:
-        child.terminate()
-        child.wait(30)
+    with tempfile.TemporaryDirectory() as logs:
+        engine = processes.start_dynamodb_local(Path(logs))  # make run's engine, with its JVM flags
+        try:
+            figures = measure(connections(engine.url), args.calls)
+        finally:
+            engine.stop()
     kinds = list(figures["wire client"])
     lines = [
         "## Our CPU per DynamoDB call: botocore's client against the wire client (`benchmarks/bench_wire.py`)",

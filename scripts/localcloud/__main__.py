@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from minirag.adapters.edge_process import VectorProcess
+from minirag.config import Settings
 from scripts.localcloud.cloud import LocalCloud, check_port_free
 from scripts.localcloud.invoke import handler_available
 from scripts.localcloud.provision import DEFAULT_PREFIX
@@ -90,13 +91,11 @@ def _forget_vectors(data_dir: Path) -> None:
 
 
 def _vector_process(data_dir: Path) -> VectorProcess | None:
-    """The embedded vector store in a process of its own (adapters/edge_process.py), unless a Qdrant
-    server or qdrant-client's local mode is configured; the API and the functions find it in the
-    environment."""
-    if (
-        os.environ.get("MINIRAG_QDRANT_URL")
-        or os.environ.get("MINIRAG_EMBEDDED_VECTOR_STORE") == "qdrant-local"
-    ):
+    """The embedded vector store in a process of its own (adapters/edge_process.py), unless the settings
+    name a Qdrant server or qdrant-client's local mode; the API and the functions find it in the
+    environment (bootstrap.vector_store)."""
+    settings = Settings()
+    if settings.qdrant_url or settings.embedded_vector_store != "qdrant-edge":
         return None
     vectors = VectorProcess(data_dir / "qdrant-edge", socket_dir=data_dir)
     os.environ.update(vectors.environ())

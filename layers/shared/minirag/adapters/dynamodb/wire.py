@@ -172,7 +172,8 @@ class WireClient:
             raise _Retryable(ChecksumError(checksum_type="crc32", expected_checksum=crc, actual_checksum=""))
         if answer.status == 200:
             parsed: dict[str, Any] = json.loads(data) if data else {}
-            return _decode_blobs(parsed) if b'"B' in data else parsed
+            binary = b'"B":' in data or b'"BS":' in data  # DynamoDB's JSON has no spaces
+            return _decode_blobs(parsed) if binary else parsed
         error = ClientError(
             cast(Any, _error_response(answer.status, answer.headers, data, attempt)), operation
         )
