@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,6 +87,32 @@ def test_only_key_holders_and_only_the_ports_calls(running: Running) -> None:
     store.ping()  # still serving
 
 
+class _Runs:
+    """Unpickling this would run `touch` (what any peer could make the process do if it unpickled freely)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_key_holder_can_send_only_the_ports_argument_types(running: Running, tmp_path: Path) -> None:
+    vectors, store = running
+    marker = tmp_path / "ran"
+    with Client(vectors.address, family="AF_UNIX", authkey=vectors.authkey) as peer:
+        peer.send(("search", {"query": _Runs(marker)}))
+        outcome, detail = peer.recv()
+        peer.send((["not", "a", "name"], {}))
+        shape = peer.recv()
+        peer.send("ping")
+        bare = peer.recv()
+    assert outcome == "failed" and "not a vector store argument" in detail
+    assert not marker.exists()
+    assert shape[0] == "failed" and bare[0] == "failed"
+    store.ping()
+
+
 def test_a_programming_error_is_loud_not_an_outage(running: Running) -> None:
     _, store = running
     store.upsert(model=MODEL, points=corpus()[:1])
@@ -111,6 +138,7 @@ def test_a_stop_flushes_what_was_written(tmp_path: Path) -> None:
 PARENT = """
 import sys, time
 from pathlib import Path
+from typing import Any
 from minirag.adapters.edge_process import VectorProcess
 vectors = VectorProcess(Path(sys.argv[1]) / "edge", socket_dir=Path(sys.argv[1]))
 print(vectors.pid, flush=True)

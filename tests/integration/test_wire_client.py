@@ -13,7 +13,13 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ChecksumError, ClientError, ConnectionClosedError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ChecksumError,
+    ClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+)
 
 from minirag.adapters.dynamodb.tables import DynamoConfig, DynamoTables
 from minirag.adapters.dynamodb.wire import WireClient, WireConfig, observing
@@ -205,3 +211,39 @@ def test_pynamodb_calls_do_not_ask_for_consumed_capacity() -> None:
         )
         sent = [json.loads(body) for _, body in fake.received]
     assert sent and all("ReturnConsumedCapacity" not in call for call in sent)
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>proxy error</html>", b"\xff\xfe", b"[1, 2]"], ids=["html", "bytes", "list"]
+)
+def test_an_answer_that_is_not_a_json_object_is_a_botocore_error(body: bytes) -> None:
+    with endpoint() as fake:
+        fake.script = [(200, body, {})]
+        with pytest.raises(BotoCoreError, match="could not be read"):
+            client(fake.url, attempts=1).call("GetItem", {})
+
+
+def test_the_host_is_signed_as_it_is_sent() -> None:
+    """urllib3 sends the host lowercased and without the scheme's default port; botocore signs that too."""
+    body, stamp = b"{}", "20261202T101500Z"
+    for url, sent in (
+        ("http://LocalHost:80", "http://localhost/"),
+        ("https://DYNAMO.example:443/", "https://dynamo.example/"),
+    ):
+        headers = WireClient(
+            WireConfig(region="eu-west-1", endpoint_url=url, credentials=lambda: CREDENTIALS)
+        )._headers("GetItem", body, stamp)
+        unsigned = {k: v for k, v in headers.items() if k != "Authorization"}
+        request = AWSRequest("POST", sent, data=body, headers=unsigned)
+        request.context["timestamp"] = stamp
+        botocore = SigV4Auth(CREDENTIALS.get_frozen_credentials(), "dynamodb", "eu-west-1")
+        expected = botocore.signature(
+            botocore.string_to_sign(request, botocore.canonical_request(request)), request
+        )
+        assert headers["Authorization"].endswith(f"Signature={expected}"), url
+    with pytest.raises(ValueError):
+        WireClient(
+            WireConfig(
+                region="eu-west-1", endpoint_url="http://user:pw@host", credentials=lambda: CREDENTIALS
+            )
+        )

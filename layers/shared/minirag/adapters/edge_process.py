@@ -9,8 +9,10 @@ peers authenticated with a key made per run) carrying the port's own calls; only
 can be called.
 """
 
+import io
 import logging
 import os
+import pickle
 import secrets
 import signal
 import subprocess
@@ -29,6 +31,8 @@ from minirag.domain.vectors import VectorHit, VectorPoint, VectorQuery
 log = logging.getLogger(__name__)
 METHODS = frozenset({"upsert", "delete_source", "delete_bot", "count", "search", "ping"})
 UNAVAILABLE = "the vector store is unavailable"
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # an upsert batch of 300 points of 1,536 floats pickles to about 5 MB
+REPLY_TIMEOUT_S = 120.0  # a stopped (SIGSTOP) or wedged process: a 503, not a request that never ends
 
 
 class EdgeProcessVectorStore:
@@ -70,6 +74,8 @@ class EdgeProcessVectorStore:
         connection = self._connection()
         try:
             connection.send((method, kwargs))
+            if not connection.poll(REPLY_TIMEOUT_S):
+                raise TimeoutError(f"no answer to {method} in {REPLY_TIMEOUT_S:.0f} s")
             outcome, value = connection.recv()
         except (OSError, EOFError) as exc:
             connection.close()
@@ -88,7 +94,7 @@ class EdgeProcessVectorStore:
                 return self._idle.pop()
         try:
             return Client(self._address, family="AF_UNIX", authkey=self._authkey)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, AuthenticationError) as exc:  # down, restarting, or another process
             raise DependencyUnavailableError(UNAVAILABLE) from exc
 
 
@@ -124,15 +130,37 @@ def _orphaned(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+class _PortUnpickler(pickle.Unpickler):
+    """Only the port's own argument types: a message cannot name any other class or function (pickle
+    would otherwise run whatever a peer names, before the method is even looked at)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "minirag.domain.vectors" and name in ("VectorPoint", "VectorQuery", "SparseVector"):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a vector store argument")
+
+
+def _request(data: bytes) -> tuple[str, dict[str, Any]]:
+    message = _PortUnpickler(io.BytesIO(data)).load()
+    if not (isinstance(message, tuple) and len(message) == 2):
+        raise ValueError("a vector store call is (method, arguments)")
+    method, kwargs = message
+    if not (isinstance(method, str) and method in METHODS and isinstance(kwargs, dict)):
+        raise ValueError(f"no such vector store call: {method!r}")
+    return method, kwargs
+
+
 def _session(store: Any, connection: Connection) -> None:
     with connection:
         while True:
             try:
-                method, kwargs = connection.recv()
-            except (OSError, EOFError):
+                data = connection.recv_bytes(MAX_MESSAGE_BYTES)
+            except (OSError, EOFError):  # gone, or a message past the limit (the connection is closed)
                 return
-            if method not in METHODS:
-                connection.send(("failed", f"no such vector store call: {method!r}"))
+            try:
+                method, kwargs = _request(data)
+            except Exception as exc:
+                connection.send(("failed", str(exc)))
                 continue
             try:
                 answer = ("ok", getattr(store, method)(**kwargs))
@@ -152,7 +180,7 @@ class VectorProcess:
 
     def __init__(self, root: Path, *, socket_dir: Path, restart: bool = True) -> None:
         socket_dir.mkdir(parents=True, exist_ok=True)
-        self.address = str(socket_dir / f"vectors-{os.getpid()}.sock")
+        self.address = str(socket_dir / f"vectors-{os.getpid()}-{secrets.token_hex(4)}.sock")
         self.authkey = secrets.token_bytes(32)
         self._command = [sys.executable, "-m", "minirag.adapters.edge_process", str(root), self.address]
         self._stopping = threading.Event()

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import urllib3
 from botocore.credentials import Credentials
 from botocore.exceptions import (
+    BotoCoreError,
     ChecksumError,
     ClientError,
     ConnectionClosedError,
@@ -102,6 +103,12 @@ class WireConfig:
     pool_size: int = 10
 
 
+class MalformedAnswerError(BotoCoreError):
+    """An answer that is not DynamoDB's JSON object: a store fault (503), like botocore's other errors."""
+
+    fmt = "DynamoDB's answer could not be read: {detail}"
+
+
 class _Retryable(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
@@ -115,7 +122,11 @@ class WireClient:
         self.config = config
         self.endpoint_url = config.endpoint_url or _aws_endpoint(config.region)
         parts = urlsplit(self.endpoint_url)
-        self._host = parts.netloc
+        if parts.username or parts.password or not parts.hostname:
+            raise ValueError(f"a DynamoDB endpoint is scheme://host[:port][/path]: {self.endpoint_url!r}")
+        default_port = {"http": 80, "https": 443}.get(parts.scheme)
+        port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+        self._host = parts.hostname.lower() + port  # the Host header urllib3 sends, as it is signed
         self._path = parts.path or "/"
         timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
         pool_args: dict[str, Any] = {"maxsize": config.pool_size, "retries": False, "timeout": timeout}
@@ -156,10 +167,10 @@ class WireClient:
             )
         except Urllib3ReadTimeout as exc:
             raise _Retryable(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc)) from exc
+        except NewConnectionError as exc:  # before its base class, ConnectTimeoutError (urllib3 2)
+            raise _Retryable(EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc)) from exc
         except urllib3.exceptions.ConnectTimeoutError as exc:
             raise _Retryable(ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc)) from exc
-        except NewConnectionError as exc:
-            raise _Retryable(EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc)) from exc
         except ProtocolError as exc:
             raise _Retryable(
                 ConnectionClosedError(endpoint_url=self.endpoint_url, request=None, error=exc)
@@ -168,10 +179,10 @@ class WireClient:
             raise _Retryable(HTTPClientError(error=exc)) from exc
         data: bytes = answer.data
         crc = answer.headers.get("x-amz-crc32")
-        if crc is not None and zlib.crc32(data) != int(crc):
+        if crc is not None and str(zlib.crc32(data)) != crc.strip():
             raise _Retryable(ChecksumError(checksum_type="crc32", expected_checksum=crc, actual_checksum=""))
         if answer.status == 200:
-            parsed: dict[str, Any] = json.loads(data) if data else {}
+            parsed = _json_object(data)
             binary = b'"B":' in data or b'"BS":' in data  # DynamoDB's JSON has no spaces
             return _decode_blobs(parsed) if binary else parsed
         error = ClientError(
@@ -220,6 +231,18 @@ class WireClient:
         with self._keys_lock:
             self._keys = {(secret, day): key}  # one day's key: yesterday's is never needed again
         return key
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    """An answer's body, which DynamoDB always sends as a JSON object; anything else is botocore's parser
+    error type (a store fault, a 503), not a ValueError from deep inside a request."""
+    try:
+        parsed = json.loads(data) if data else {}
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both
+        raise MalformedAnswerError(detail=f"not JSON ({exc})") from exc
+    if not isinstance(parsed, dict):
+        raise MalformedAnswerError(detail="not a JSON object")
+    return parsed
 
 
 def _aws_endpoint(region: str) -> str:
